@@ -1,0 +1,38 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
+import Fastify, { type FastifyServerOptions } from "fastify";
+import { createContextFactory } from "./context";
+import type { Database } from "./db";
+import { checkHealth } from "./health";
+import { type AppRouter, appRouter } from "./routers/_app";
+
+const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist", import.meta.url));
+
+export type ServerOptions = { db: Database; logger?: FastifyServerOptions["logger"] };
+
+/** The HTTP face of Genie: tRPC for the dashboard, health, and the built dashboard itself. */
+export async function buildServer({ db, logger = false }: ServerOptions) {
+  const app = Fastify({ logger, bodyLimit: 1024 * 1024 });
+
+  app.get("/healthz", async (_request, reply) => {
+    const health = await checkHealth(db);
+    return reply.code(health.status === "ok" ? 200 : 503).send(health);
+  });
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: "/trpc",
+    trpcOptions: {
+      router: appRouter,
+      createContext: createContextFactory(db),
+    } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
+  });
+
+  // The dashboard is a static SPA built by Vite; `pnpm start` builds it first.
+  if (existsSync(DASHBOARD_DIST)) {
+    await app.register(fastifyStatic, { root: DASHBOARD_DIST });
+  }
+
+  return app;
+}

@@ -1,0 +1,49 @@
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { ConfigError, loadConfig } from "../src/config";
+
+describe("loadConfig", () => {
+  test("defaults to the embedded database under .genie on 127.0.0.1:3000", () => {
+    expect(loadConfig({}, [])).toEqual({
+      port: 3000,
+      host: "127.0.0.1",
+      role: "all",
+      logLevel: "info",
+      database: { kind: "pglite", dataDir: path.resolve(".genie") },
+    });
+  });
+
+  test("uses PostgreSQL when DATABASE_URL is set", () => {
+    const config = loadConfig({ DATABASE_URL: "postgres://genie@db.internal:5432/genie" }, [
+      "--role",
+      "worker",
+    ]);
+    expect(config.database).toEqual({ kind: "postgres", url: "postgres://genie@db.internal:5432/genie" });
+    expect(config.role).toBe("worker");
+  });
+
+  test("treats an empty variable as unset", () => {
+    expect(loadConfig({ PORT: "", DATABASE_URL: "" }, []).database.kind).toBe("pglite");
+  });
+
+  test.each([
+    [{ PORT: "abc" }, 'PORT="abc" must be a port number'],
+    [{ PORT: "70000" }, 'PORT="70000" must be between 0 and 65535'],
+    [{ PORT: "3.5" }, 'PORT="3.5" must be a whole number'],
+    [
+      { DATABASE_URL: "mysql://x/y" },
+      'DATABASE_URL="mysql://x/y" must be a postgres:// or postgresql:// URL',
+    ],
+    [{ LOG_LEVEL: "loud" }, 'LOG_LEVEL="loud"'],
+  ])("rejects %o with a message naming the variable", (env, message) => {
+    expect(() => loadConfig(env, [])).toThrow(ConfigError);
+    expect(() => loadConfig(env, [])).toThrow(message);
+  });
+
+  test("rejects an unknown role or flag", () => {
+    expect(() => loadConfig({}, ["--role", "boss"])).toThrow(
+      '--role must be one of all, api, worker, got "boss"',
+    );
+    expect(() => loadConfig({}, ["--verbose"])).toThrow(ConfigError);
+  });
+});
