@@ -6,20 +6,28 @@ import Fastify, { type FastifyServerOptions } from "fastify";
 import { createContextFactory } from "./context";
 import type { Database } from "./db";
 import { checkHealth } from "./health";
+import { type IntakeOptions, intakeRoutes } from "./intake/routes";
 import { type AppRouter, appRouter } from "./routers/_app";
 
 const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist", import.meta.url));
 
-export type ServerOptions = { db: Database; logger?: FastifyServerOptions["logger"] };
+export type ServerOptions = {
+  db: Database;
+  logger?: FastifyServerOptions["logger"];
+  /** Options of the public registration intake (rate limits, the dispatcher's hand-off). */
+  intake?: Omit<IntakeOptions, "prisma">;
+};
 
 /** The HTTP face of Genie: tRPC for the dashboard, health, and the built dashboard itself. */
-export async function buildServer({ db, logger = false }: ServerOptions) {
+export async function buildServer({ db, logger = false, intake }: ServerOptions) {
   const app = Fastify({ logger, bodyLimit: 1024 * 1024 });
 
   app.get("/healthz", async (_request, reply) => {
     const health = await checkHealth(db);
     return reply.code(health.status === "ok" ? 200 : 503).send(health);
   });
+
+  await app.register(intakeRoutes, { prisma: db.prisma, ...intake });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",

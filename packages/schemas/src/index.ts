@@ -1,1 +1,3 @@
-export {};
+// The contract between server, dashboard and form SDK. One file per domain; this index only re-exports.
+export * from "./registration";
+export * from "./webhook";
