@@ -19,6 +19,26 @@ const envSchema = z.object({
     .optional(),
   GENIE_DATA_DIR: z.string().min(1, "must not be empty").default(".genie"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  GENIE_SSRF_ALLOW: z
+    .string()
+    .default("")
+    .transform((list) =>
+      list
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    ),
+  GENIE_DELIVERY_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100, "must be at least 100")
+    .max(120_000)
+    .default(30_000),
+  GENIE_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(128),
+  GENIE_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  GENIE_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  GENIE_RATE_LIMIT_PER_CLIENT: z.coerce.number().int().min(1).default(120),
+  GENIE_RATE_LIMIT_PER_PROJECT: z.coerce.number().int().min(1).default(6000),
 });
 
 export type Config = {
@@ -27,6 +47,16 @@ export type Config = {
   role: Role;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
   database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
+  /** Registrations per minute accepted from one client address and into one funnel project. */
+  rateLimits: { perClientPerMinute: number; perProjectPerMinute: number };
+  delivery: {
+    /** Hosts and CIDRs the SSRF guard lets through (development and tests); empty in production. */
+    ssrfAllow: string[];
+    timeoutMs: number;
+    maxInFlight: number;
+    maxInFlightPerEndpoint: number;
+    pollIntervalMs: number;
+  };
 };
 
 /** A configuration that cannot work: the process prints the message and exits 1. */
@@ -60,6 +90,17 @@ export function loadConfig(
     database: e.DATABASE_URL
       ? { kind: "postgres", url: e.DATABASE_URL }
       : { kind: "pglite", dataDir: path.resolve(e.GENIE_DATA_DIR) },
+    rateLimits: {
+      perClientPerMinute: e.GENIE_RATE_LIMIT_PER_CLIENT,
+      perProjectPerMinute: e.GENIE_RATE_LIMIT_PER_PROJECT,
+    },
+    delivery: {
+      ssrfAllow: e.GENIE_SSRF_ALLOW,
+      timeoutMs: e.GENIE_DELIVERY_TIMEOUT_MS,
+      maxInFlight: e.GENIE_DELIVERY_CONCURRENCY,
+      maxInFlightPerEndpoint: e.GENIE_ENDPOINT_CONCURRENCY,
+      pollIntervalMs: e.GENIE_POLL_INTERVAL_MS,
+    },
   };
 }
 

@@ -1,15 +1,27 @@
 import { ConfigError, loadConfig } from "./config";
 import { DatabaseUnavailableError, openDatabase } from "./db";
+import { createDeliveryWorker } from "./delivery";
 import { buildServer } from "./server";
 
 /** How long shutdown may take before the process gives up and exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
+const SHUTDOWN_GRACE_MS = 15_000;
+/** Of that, how long attempts in flight get to finish before their leases are given back. */
+const DRAIN_GRACE_MS = 10_000;
 
 async function main() {
   const config = loadConfig();
   const db = await openDatabase(config.database);
-  const app = await buildServer({ db, logger: { level: config.logLevel } });
+  // The worker runs in `all` and `worker` roles; an API-only process leaves deliveries to the pollers
+  // of worker processes sharing its PostgreSQL.
+  const worker = config.role === "api" ? null : createDeliveryWorker(db.prisma, config.delivery);
+  const app = await buildServer({
+    db,
+    role: config.role,
+    logger: { level: config.logLevel },
+    intake: { ...config.rateLimits, onDeliveriesCreated: worker ? (ids) => worker.notify(ids) : undefined },
+  });
   const address = await app.listen({ port: config.port, host: config.host });
+  worker?.start();
   console.log(`Genie is listening on ${address} (database: ${db.mode}, role: ${config.role})`);
 
   let stopping = false;
@@ -21,7 +33,9 @@ async function main() {
       console.error(`Genie: shutdown took longer than ${SHUTDOWN_GRACE_MS} ms, exiting`);
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
+    // Stop taking registrations first, then let the worker finish and hand back its leases.
     await app.close();
+    await worker?.stop(DRAIN_GRACE_MS);
     await db.close();
     process.exit(0);
   };

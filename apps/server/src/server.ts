@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyServerOptions } from "fastify";
+import type { Role } from "./config";
 import { createContextFactory } from "./context";
 import type { Database } from "./db";
 import { checkHealth } from "./health";
@@ -14,18 +15,22 @@ const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist", import.meta
 export type ServerOptions = {
   db: Database;
   logger?: FastifyServerOptions["logger"];
+  /** A worker-only process serves /healthz and nothing else. @default "all" */
+  role?: Role;
   /** Options of the public registration intake (rate limits, the dispatcher's hand-off). */
   intake?: Omit<IntakeOptions, "prisma">;
 };
 
 /** The HTTP face of Genie: tRPC for the dashboard, health, and the built dashboard itself. */
-export async function buildServer({ db, logger = false, intake }: ServerOptions) {
+export async function buildServer({ db, logger = false, role = "all", intake }: ServerOptions) {
   const app = Fastify({ logger, bodyLimit: 1024 * 1024 });
 
   app.get("/healthz", async (_request, reply) => {
     const health = await checkHealth(db);
     return reply.code(health.status === "ok" ? 200 : 503).send(health);
   });
+
+  if (role === "worker") return app;
 
   await app.register(intakeRoutes, { prisma: db.prisma, ...intake });
 

@@ -10,7 +10,23 @@ describe("loadConfig", () => {
       role: "all",
       logLevel: "info",
       database: { kind: "pglite", dataDir: path.resolve(".genie") },
+      rateLimits: { perClientPerMinute: 120, perProjectPerMinute: 6000 },
+      delivery: {
+        ssrfAllow: [],
+        timeoutMs: 30_000,
+        maxInFlight: 128,
+        maxInFlightPerEndpoint: 32,
+        pollIntervalMs: 1000,
+      },
     });
+  });
+
+  test("reads the SSRF allow-list as a comma-separated list of hosts and CIDRs", () => {
+    expect(loadConfig({ GENIE_SSRF_ALLOW: "127.0.0.1, ::1,10.0.0.0/8" }, []).delivery.ssrfAllow).toEqual([
+      "127.0.0.1",
+      "::1",
+      "10.0.0.0/8",
+    ]);
   });
 
   test("uses PostgreSQL when DATABASE_URL is set", () => {
@@ -35,6 +51,7 @@ describe("loadConfig", () => {
       'DATABASE_URL="mysql://x/y" must be a postgres:// or postgresql:// URL',
     ],
     [{ LOG_LEVEL: "loud" }, 'LOG_LEVEL="loud"'],
+    [{ GENIE_DELIVERY_TIMEOUT_MS: "5" }, 'GENIE_DELIVERY_TIMEOUT_MS="5" must be at least 100'],
   ])("rejects %o with a message naming the variable", (env, message) => {
     expect(() => loadConfig(env, [])).toThrow(ConfigError);
     expect(() => loadConfig(env, [])).toThrow(message);

@@ -11,9 +11,16 @@ export type ServerProcess = {
   exited: Promise<number | string>;
 };
 
-/** Starts `src/main.ts` the way `pnpm start` does, in its own process, with the given environment. */
-export function startServer(env: Record<string, string>, args: string[] = []): ServerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
+/**
+ * Starts `src/main.ts` the way `pnpm start` does (or another script of the server package, for
+ * benchmark baselines), in its own process, with the given environment.
+ */
+export function startServer(
+  env: Record<string, string>,
+  args: string[] = [],
+  script = "src/main.ts",
+): ServerProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: SERVER_DIR,
     env: { ...process.env, DATABASE_URL: "", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,308 @@
+// Benchmarks of the registration pipeline, each beside a baseline measured in the same run (the
+// machine is shared and noisy: ratios mean more than absolute numbers). Loopback only; every load is
+// bounded in time or count. Usage:
+//   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @genie/server bench
+// Each run creates fresh databases on that server and drops them afterwards.
+import { createHmac, randomUUID } from "node:crypto";
+import autocannon from "autocannon";
+import pg from "pg";
+import { Agent, request } from "undici";
+import { openDatabase } from "../src/db";
+import { registrationBody, seedAccount } from "../test/support/fixtures";
+import { type ServerProcess, startServer, waitForListening } from "../test/support/process";
+import { startReceiver, waitFor } from "../test/support/receiver";
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 64;
+
+type Row = { name: string; value: string; baseline?: string; ratio?: string; goal?: string };
+const rows: Row[] = [];
+const created: string[] = [];
+
+async function admin(sql: string) {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function freshDatabase(): Promise<string> {
+  const name = `genie_bench_${Date.now()}_${Math.random().toString(36).slice(2, 6)}`;
+  await admin(`CREATE DATABASE "${name}"`);
+  created.push(name);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+function genieEnv(databaseUrl: string, extra: Record<string, string> = {}) {
+  return { DATABASE_URL: databaseUrl, PORT: "0", GENIE_SSRF_ALLOW: "127.0.0.1", LOG_LEVEL: "warn", ...extra };
+}
+
+async function stop(server: ServerProcess) {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill("SIGTERM");
+  await server.exited;
+}
+
+async function load(url: string, body: string) {
+  const result = await autocannon({
+    url: `${url}/api/contacts`,
+    method: "POST",
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) console.warn(`  (${bad} of ${result.requests.total} requests failed or were not 2xx)`);
+  return { rps: result.requests.average, p99: result.latency.p99, total: result.requests.total };
+}
+
+/** A Genie with one account whose endpoint is `endpointUrl`; returns its URL and a valid body. */
+async function genieWithAccount(endpointUrl: string, extraEnv: Record<string, string> = {}) {
+  const databaseUrl = await freshDatabase();
+  const db = await openDatabase({ kind: "postgres", url: databaseUrl });
+  const account = await seedAccount(db.prisma, { endpointUrls: [endpointUrl] });
+  const server = startServer(
+    genieEnv(databaseUrl, {
+      GENIE_RATE_LIMIT_PER_CLIENT: "100000000",
+      GENIE_RATE_LIMIT_PER_PROJECT: "100000000",
+      ...extraEnv,
+    }),
+  );
+  const url = await waitForListening(server);
+  return { db, databaseUrl, account, server, url, body: JSON.stringify(registrationBody(account)) };
+}
+
+async function intakeBenchmarks() {
+  const receiver = await startReceiver({ "/hang": () => "hang" });
+  const bareDb = await freshDatabase();
+  const bare = startServer({ DATABASE_URL: bareDb, PORT: "0" }, [], "bench/bare-server.ts");
+  const bareUrl = await waitForListening(bare);
+
+  const healthy = await genieWithAccount(receiver.url("/ok"));
+  const body = healthy.body;
+  await load(bareUrl, body); // warm-up
+  const bareResult = await load(bareUrl, body);
+  await load(healthy.url, body);
+  const genieResult = await load(healthy.url, body);
+  rows.push({
+    name: "1. intake req/s (PostgreSQL, 64 conns)",
+    value: `${genieResult.rps.toFixed(0)} (p99 ${genieResult.p99} ms)`,
+    baseline: `bare Fastify+pg INSERT ${bareResult.rps.toFixed(0)} (p99 ${bareResult.p99} ms)`,
+    ratio: (genieResult.rps / bareResult.rps).toFixed(2),
+    goal: ">= 0.6",
+  });
+  await stop(healthy.server);
+  await healthy.db.close();
+  await stop(bare);
+
+  const hanging = await genieWithAccount(receiver.url("/hang"), { GENIE_DELIVERY_TIMEOUT_MS: "30000" });
+  await load(hanging.url, hanging.body);
+  const hangResult = await load(hanging.url, hanging.body);
+  rows.push({
+    name: "2. intake req/s, receiver never answers",
+    value: `${hangResult.rps.toFixed(0)} (p99 ${hangResult.p99} ms)`,
+    baseline: `healthy receiver ${genieResult.rps.toFixed(0)} (p99 ${genieResult.p99} ms)`,
+    ratio: (hangResult.rps / genieResult.rps).toFixed(2),
+    goal: "~1.0",
+  });
+  hanging.server.child.kill("SIGKILL");
+  await hanging.db.close();
+  await receiver.close();
+}
+
+async function deliveryThroughput() {
+  const total = Number(process.env.BENCH_DELIVERIES ?? 20_000);
+  const receiver = await startReceiver();
+  const databaseUrl = await freshDatabase();
+  const db = await openDatabase({ kind: "postgres", url: databaseUrl });
+  const account = await seedAccount(db.prisma, { endpointUrls: [receiver.url("/ok")] });
+  const body = JSON.stringify(registrationBody(account)).padEnd(650, " ");
+  // Fill the outbox with no worker running, then time one worker draining it.
+  await db.prisma.$executeRaw`
+    INSERT INTO webhook_deliveries (user_id, endpoint_id, event_id, event_type, body)
+    SELECT ${account.userId}::uuid, ${account.endpointIds[0]}::uuid, 'evt_' || g, 'registration.submitted', ${body}
+    FROM generate_series(1, ${total}) AS g`;
+  const started = performance.now();
+  const worker = startServer(
+    genieEnv(databaseUrl, { GENIE_POLL_INTERVAL_MS: "50", GENIE_ENDPOINT_CONCURRENCY: "128" }),
+    ["--role", "worker"],
+  );
+  await waitFor(
+    async () =>
+      (await db.prisma.webhookDelivery.count({ where: { status: "succeeded" } })) === total
+        ? true
+        : undefined,
+    300_000,
+    "the outbox to drain",
+  );
+  const genieSeconds = (performance.now() - started) / 1000;
+  await stop(worker);
+  const logged = await db.prisma.webhookLog.count();
+  await db.close();
+
+  // Baseline: sign and POST the same bodies with a bare undici loop, 64 at a time, nothing stored.
+  const agent = new Agent({ connections: 128 });
+  const rawStarted = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (next < total) {
+        next++;
+        const signature = createHmac("sha256", "whsec_bench").update(body).digest("hex");
+        const response = await request(receiver.url("/raw"), {
+          method: "POST",
+          body,
+          headers: {
+            "content-type": "application/json",
+            "x-webhook-signature": signature,
+            "webhook-id": randomUUID(),
+          },
+          dispatcher: agent,
+        });
+        await response.body.dump();
+      }
+    }),
+  );
+  const rawSeconds = (performance.now() - rawStarted) / 1000;
+  await agent.close();
+  await receiver.close();
+  const genieRate = total / genieSeconds;
+  const rawRate = total / rawSeconds;
+  rows.push({
+    name: `3. deliveries/s, ${total} queued, every attempt logged (${logged} logs)`,
+    value: genieRate.toFixed(0),
+    baseline: `raw signed undici loop ${rawRate.toFixed(0)}`,
+    ratio: (genieRate / rawRate).toFixed(2),
+    goal: ">= 5000/s",
+  });
+}
+
+async function latency() {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const receiver = await startReceiver({
+    "/crm": (_n, response) => {
+      response.writeHead(200).end();
+      return undefined;
+    },
+  });
+  const genie = await genieWithAccount(receiver.url("/crm"));
+  const rate = 200;
+  const count = rate * Math.min(SECONDS, 10);
+  const interval = 1000 / rate;
+  const started = performance.now();
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const email = `lat${i}@example.com`;
+    sentAt.set(email, Date.now());
+    pending.push(
+      fetch(`${genie.url}/api/contacts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...JSON.parse(genie.body), email }),
+      }),
+    );
+  }
+  await Promise.all(pending);
+  await waitFor(async () => (receiver.received.length >= count ? true : undefined), 60_000, "all receipts");
+  for (const r of receiver.received) {
+    const email = (JSON.parse(r.body) as { data: { email: string } }).data.email;
+    latencies.push(r.at - (sentAt.get(email) ?? r.at));
+  }
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  rows.push({
+    name: `4. registration-to-receipt latency at ${rate} req/s`,
+    value: `p50 ${pct(50)} ms, p99 ${pct(99)} ms`,
+    goal: "p50 < 20 ms",
+  });
+  await stop(genie.server);
+  await genie.db.close();
+  await receiver.close();
+}
+
+async function crash() {
+  const total = 500;
+  // The CRM answers 503 to each event's first attempt, so every webhook is waiting for its retry
+  // when the process is killed right after the last registration is acknowledged.
+  const attempted = new Set<string>();
+  const delivered = new Set<string>();
+  const crm = await startReceiver({
+    "/crm": (_n, response, request) => {
+      const id = String(request.headers["webhook-id"]);
+      if (!attempted.has(id)) {
+        attempted.add(id);
+        response.writeHead(503).end();
+      } else {
+        delivered.add(id);
+      }
+      return undefined;
+    },
+  });
+  const genie = await genieWithAccount(crm.url("/crm"));
+  await Promise.all(
+    Array.from({ length: total }, (_, i) =>
+      fetch(`${genie.url}/api/contacts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...JSON.parse(genie.body), email: `crash${i}@example.com` }),
+      }).then((r) => {
+        if (r.status !== 201) throw new Error(`registration answered ${r.status}`);
+      }),
+    ),
+  );
+  genie.server.child.kill("SIGKILL");
+  await genie.server.exited;
+  const successor = startServer(genieEnv(genie.databaseUrl), ["--role", "worker"]);
+  await waitForListening(successor);
+  // Bounded: what has not arrived within a minute counts as lost.
+  await waitFor(async () => (delivered.size >= total ? true : undefined), 60_000, "redelivery").catch(
+    () => {},
+  );
+  await stop(successor);
+  await genie.db.close();
+  await crm.close();
+  rows.push({
+    name: `5. SIGKILL with ${total} acknowledged, CRM 503 to first attempts`,
+    value: `${total - delivered.size} of ${total} lost`,
+    goal: "0 lost",
+  });
+}
+
+async function main() {
+  const only = process.argv.slice(2);
+  const suites: Record<string, () => Promise<void>> = {
+    intake: intakeBenchmarks,
+    throughput: deliveryThroughput,
+    latency,
+    crash,
+  };
+  try {
+    for (const [name, run] of Object.entries(suites)) {
+      if (only.length > 0 && !only.includes(name)) continue;
+      console.log(`running ${name}…`);
+      await run();
+    }
+  } finally {
+    for (const name of created) await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
+  }
+  console.log("");
+  console.log("| benchmark | Genie | baseline (same run) | ratio | goal |");
+  console.log("|---|---|---|---|---|");
+  for (const r of rows)
+    console.log(`| ${r.name} | ${r.value} | ${r.baseline ?? ""} | ${r.ratio ?? ""} | ${r.goal ?? ""} |`);
+  process.exit(0);
+}
+
+await main();

@@ -1,0 +1,107 @@
+import {
+  classifyOutcome,
+  createSsrfGuardedAgent,
+  type DeliveryResult,
+  deliverOnce,
+  GENIE_USER_AGENT,
+  nextRetryDelay,
+  RETRY_PRESETS,
+  signWebhook,
+} from "@genie/webhook-core";
+import type { AttemptRecord, ClaimedDelivery } from "./store";
+
+/** Longest wait a receiver's Retry-After may ask for; beyond it our own schedule applies. */
+const RETRY_AFTER_CAP_MS = 60 * 60 * 1000;
+/** Headers an endpoint's custom headers may not replace: the ones that make the request verifiable. */
+const RESERVED_HEADERS = new Set([
+  "content-type",
+  "content-length",
+  "host",
+  "user-agent",
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+  "x-webhook-signature",
+]);
+
+export type AttemptSender = {
+  timeoutMs: number;
+  /** The SSRF-guarded connection pool every attempt goes through. */
+  dispatcher: ReturnType<typeof createSsrfGuardedAgent>;
+};
+
+export function createAttemptSender(options: { timeoutMs: number; ssrfAllow: string[] }): AttemptSender {
+  return { timeoutMs: options.timeoutMs, dispatcher: createSsrfGuardedAgent({ allow: options.ssrfAllow }) };
+}
+
+/** The request headers of one attempt: signatures over the exact body, plus the endpoint's own headers. */
+export function attemptHeaders(
+  delivery: Pick<ClaimedDelivery, "eventId" | "body" | "secrets" | "customHeaders">,
+  now = new Date(),
+): Record<string, string> {
+  const custom = Object.fromEntries(
+    Object.entries(delivery.customHeaders).filter(([name]) => !RESERVED_HEADERS.has(name.toLowerCase())),
+  );
+  return {
+    ...custom,
+    "content-type": "application/json",
+    "user-agent": GENIE_USER_AGENT,
+    ...signWebhook({ id: delivery.eventId, timestamp: now, body: delivery.body, secrets: delivery.secrets }),
+  };
+}
+
+/** Custom header values can be credentials: logs keep their names only. */
+export function maskHeaders(headers: Record<string, string>, customHeaders: Record<string, string>) {
+  const custom = new Set(Object.keys(customHeaders).map((name) => name.toLowerCase()));
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name, custom.has(name.toLowerCase()) ? "••••••" : value]),
+  );
+}
+
+/** Sends one attempt of a claimed delivery and decides what happens next, by the endpoint's retry preset. */
+export async function attemptDelivery(
+  sender: AttemptSender,
+  delivery: ClaimedDelivery,
+): Promise<AttemptRecord> {
+  const headers = attemptHeaders(delivery);
+  const result: DeliveryResult = await deliverOnce({
+    url: delivery.url,
+    body: delivery.body,
+    headers,
+    timeoutMs: sender.timeoutMs,
+    dispatcher: sender.dispatcher,
+  });
+  const attemptNumber = delivery.attemptCount + 1;
+  const outcome = classifyOutcome(result);
+  const schedule = RETRY_PRESETS[delivery.retryPreset];
+  const retryDelayMs =
+    outcome === "retry"
+      ? nextRetryDelay(schedule, attemptNumber, {
+          retryAfterMs: result.retryAfterMs,
+          retryAfterCapMs: RETRY_AFTER_CAP_MS,
+        })
+      : null;
+  return {
+    deliveryId: delivery.id,
+    userId: delivery.userId,
+    endpointId: delivery.endpointId,
+    eventType: delivery.eventType,
+    body: delivery.body,
+    url: delivery.url,
+    attemptNumber,
+    success: outcome === "success",
+    statusCode: result.statusCode ?? null,
+    errorKind: result.errorKind ?? (outcome === "success" ? null : "http"),
+    errorMessage:
+      result.errorMessage ?? (outcome === "success" ? null : `receiver answered ${result.statusCode}`),
+    durationMs: Math.round(result.durationMs),
+    requestHeaders: maskHeaders(headers, delivery.customHeaders),
+    responseExcerpt: result.responseExcerpt ?? null,
+    nextStatus: outcome === "success" ? "succeeded" : retryDelayMs === null ? "failed" : "pending",
+    retryDelayMs,
+    disableEndpointReason:
+      outcome === "disable"
+        ? `The receiver answered 410 Gone on ${new Date().toISOString()}; delivery stopped.`
+        : null,
+  };
+}

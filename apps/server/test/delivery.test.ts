@@ -1,0 +1,213 @@
+import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Database } from "../src/db";
+import { createDeliveryWorker, type DeliveryWorker } from "../src/delivery";
+import { buildServer } from "../src/server";
+import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
+import { registrationBody, seedAccount } from "./support/fixtures";
+import { type Script, startReceiver, statuses, waitFor } from "./support/receiver";
+
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+/** How far a measured retry wait may stray from the schedule (timers, polling, a busy machine). */
+const WAIT_TOLERANCE_MS = 400;
+
+/** Milliseconds between consecutive requests. */
+const gapsBetween = (requests: { at: number }[]) =>
+  requests.slice(1).map((request, i) => request.at - (requests[i]?.at ?? request.at));
+
+for (const mode of DATABASE_MODES) {
+  describe.skipIf(!isModeAvailable(mode))(`webhook delivery on ${mode}`, () => {
+    let db: Database;
+    let worker: DeliveryWorker;
+    let app: Awaited<ReturnType<typeof buildServer>>;
+    let apiUrl: string;
+    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let refusedUrl: string;
+
+    const scripts: Record<string, Script> = {
+      "/flaky": statuses(500, 500),
+      "/bad-request": statuses(400),
+      "/busy": statuses([429, { "retry-after": "1" }]),
+      "/gone": statuses(410),
+      "/hang": () => "hang",
+      "/always-500": statuses(500, 500, 500, 500),
+    };
+
+    beforeAll(async () => {
+      db = await openTestDatabase(mode);
+      receiver = await startReceiver(scripts);
+      // A port that was just free: connecting to it is refused.
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+      refusedUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/hook`;
+      await new Promise((resolve) => probe.close(resolve));
+
+      worker = createDeliveryWorker(db.prisma, {
+        ssrfAllow: ["127.0.0.1"],
+        timeoutMs: 1000,
+        maxInFlight: 32,
+        maxInFlightPerEndpoint: 8,
+        pollIntervalMs: 200,
+      });
+      worker.start();
+      app = await buildServer({ db, intake: { onDeliveriesCreated: (ids) => worker.notify(ids) } });
+      apiUrl = await app.listen({ port: 0, host: "127.0.0.1" });
+    });
+    afterAll(async () => {
+      await app?.close();
+      await worker?.stop(1000);
+      await receiver?.close();
+      await db?.close();
+    });
+
+    /** Registers one visitor for a fresh account whose only endpoint is `url`; returns the delivery. */
+    async function registerFor(url: string) {
+      const account = await seedAccount(db.prisma, { endpointUrls: [url], secret: SECRET });
+      const response = await fetch(`${apiUrl}/api/contacts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(registrationBody(account)),
+      });
+      expect(response.status).toBe(201);
+      const { id } = (await response.json()) as { id: string };
+      return db.prisma.webhookDelivery.findFirstOrThrow({ where: { contactId: id } });
+    }
+
+    async function settled(deliveryId: string, timeoutMs = 15_000) {
+      return waitFor(
+        async () => {
+          const d = await db.prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId } });
+          return d.status === "pending" ? undefined : d;
+        },
+        timeoutMs,
+        `delivery ${deliveryId} to settle`,
+      );
+    }
+
+    const logsOf = (deliveryId: string) =>
+      db.prisma.webhookLog.findMany({ where: { deliveryId }, orderBy: { attemptNumber: "asc" } });
+
+    test("delivers the spec's payload with both signatures over the exact bytes, and logs the attempt", async () => {
+      const delivery = await registerFor(receiver.url("/ok"));
+      expect(await settled(delivery.id)).toMatchObject({ status: "succeeded", attemptCount: 1 });
+      const [request] = receiver
+        .requestsTo("/ok")
+        .filter((r) => r.headers["webhook-id"] === delivery.eventId);
+      if (!request) throw new Error("receiver got nothing");
+      expect(request.body).toBe(delivery.body);
+      expect(request.headers["content-type"]).toBe("application/json");
+      expect(request.headers["user-agent"]).toBe("GenieAI/1.0");
+      // The spec's scheme: hex HMAC-SHA256 of the body with the secret as configured.
+      expect(request.headers["x-webhook-signature"]).toBe(
+        createHmac("sha256", SECRET).update(request.body).digest("hex"),
+      );
+      // Standard Webhooks, checked with its reference package.
+      const verified = new Webhook(SECRET).verify(request.body, request.headers as Record<string, string>);
+      expect(verified).toMatchObject({
+        event: "registration.submitted",
+        data: { email: "visitor@example.com" },
+      });
+
+      const [log] = await logsOf(delivery.id);
+      expect(log).toMatchObject({
+        eventType: "registration.submitted",
+        webhookUrl: receiver.url("/ok"),
+        statusCode: 200,
+        success: true,
+        errorMessage: null,
+        attemptNumber: 1,
+        responseExcerpt: "ok",
+      });
+      expect(log?.deliveredAt).toBeInstanceOf(Date);
+      expect(log?.payload).toEqual(JSON.parse(delivery.body));
+    });
+
+    test("retries 500, 500 then succeeds: 3 attempts, waiting 1 s then 2 s, 3 log rows", async () => {
+      const delivery = await registerFor(receiver.url("/flaky"));
+      expect(await settled(delivery.id)).toMatchObject({ status: "succeeded", attemptCount: 3 });
+      const attempts = receiver
+        .requestsTo("/flaky")
+        .filter((r) => r.headers["webhook-id"] === delivery.eventId);
+      expect(attempts).toHaveLength(3);
+      // Every retry sends the same bytes under the same webhook-id.
+      expect(new Set(attempts.map((a) => a.body)).size).toBe(1);
+      const [firstWait, secondWait] = gapsBetween(attempts);
+      expect(Math.abs((firstWait ?? 0) - 1000)).toBeLessThan(WAIT_TOLERANCE_MS);
+      expect(Math.abs((secondWait ?? 0) - 2000)).toBeLessThan(WAIT_TOLERANCE_MS);
+      const logs = await logsOf(delivery.id);
+      expect(logs.map((l) => [l.attemptNumber, l.statusCode, l.success])).toEqual([
+        [1, 500, false],
+        [2, 500, false],
+        [3, 200, true],
+      ]);
+    });
+
+    test("gives up after the spec's 3 attempts when the receiver keeps failing", async () => {
+      const delivery = await registerFor(receiver.url("/always-500"));
+      expect(await settled(delivery.id)).toMatchObject({
+        status: "failed",
+        attemptCount: 3,
+        lastStatusCode: 500,
+      });
+      expect(await logsOf(delivery.id)).toHaveLength(3);
+    });
+
+    test("does not retry a 400: one attempt, failed", async () => {
+      const delivery = await registerFor(receiver.url("/bad-request"));
+      expect(await settled(delivery.id)).toMatchObject({
+        status: "failed",
+        attemptCount: 1,
+        lastStatusCode: 400,
+      });
+      expect(await logsOf(delivery.id)).toHaveLength(1);
+    });
+
+    test("honours Retry-After on a 429", async () => {
+      const delivery = await registerFor(receiver.url("/busy"));
+      expect(await settled(delivery.id)).toMatchObject({ status: "succeeded", attemptCount: 2 });
+      const attempts = receiver
+        .requestsTo("/busy")
+        .filter((r) => r.headers["webhook-id"] === delivery.eventId);
+      expect(attempts).toHaveLength(2);
+      expect(gapsBetween(attempts)[0]).toBeGreaterThanOrEqual(1000 - 50);
+    });
+
+    test("a 410 fails the delivery and disables the endpoint with a reason", async () => {
+      const delivery = await registerFor(receiver.url("/gone"));
+      expect(await settled(delivery.id)).toMatchObject({ status: "failed", attemptCount: 1 });
+      const endpoint = await db.prisma.webhookEndpoint.findUniqueOrThrow({
+        where: { id: delivery.endpointId },
+      });
+      expect(endpoint.enabled).toBe(false);
+      expect(endpoint.disabledReason).toMatch(/410 Gone/);
+    });
+
+    test("a receiver that hangs past the timeout is logged as a timeout and retried", async () => {
+      const delivery = await registerFor(receiver.url("/hang"));
+      expect(await settled(delivery.id, 20_000)).toMatchObject({ status: "failed", attemptCount: 3 });
+      const logs = await logsOf(delivery.id);
+      expect(logs.map((l) => [l.errorKind, l.statusCode, l.success])).toEqual(
+        Array(3).fill(["timeout", null, false]),
+      );
+      for (const log of logs) expect(log.durationMs).toBeGreaterThanOrEqual(900);
+    }, 30_000);
+
+    test("a refused connection is logged as a connect error and retried", async () => {
+      const delivery = await registerFor(refusedUrl);
+      expect(await settled(delivery.id)).toMatchObject({ status: "failed", attemptCount: 3 });
+      const logs = await logsOf(delivery.id);
+      expect(logs.map((l) => l.errorKind)).toEqual(["connect", "connect", "connect"]);
+    });
+
+    test("the SSRF guard refuses an address that is not allow-listed, without retrying", async () => {
+      // 127.0.0.2 is loopback but not on the allow-list: refused, and no traffic ever leaves the machine.
+      const delivery = await registerFor("http://127.0.0.2:9/hook");
+      expect(await settled(delivery.id)).toMatchObject({ status: "failed", attemptCount: 1 });
+      const [log] = await logsOf(delivery.id);
+      expect(log?.errorKind).toBe("ssrf-blocked");
+    });
+  });
+}

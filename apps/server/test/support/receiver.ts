@@ -1,0 +1,80 @@
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type ReceivedRequest = { path: string; headers: IncomingHttpHeaders; body: string; at: number };
+
+/**
+ * How the receiver answers the n-th request (1-based) to a path, which it may also read; `hang`
+ * never answers; answering nothing means 200.
+ */
+export type Script = (n: number, response: ServerResponse, request: ReceivedRequest) => "hang" | undefined;
+
+/**
+ * A CRM stand-in on 127.0.0.1: records every request and answers each path by its script (200 for
+ * paths without one). Closing it also ends hanging responses.
+ */
+export async function startReceiver(scripts: Record<string, Script> = {}) {
+  const received: ReceivedRequest[] = [];
+  const counts = new Map<string, number>();
+  const hanging = new Set<ServerResponse>();
+  const server = createServer((request, response) => {
+    let body = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk) => {
+      body += chunk;
+    });
+    request.on("end", () => {
+      const path = request.url ?? "/";
+      const n = (counts.get(path) ?? 0) + 1;
+      counts.set(path, n);
+      const record = { path, headers: request.headers, body, at: Date.now() };
+      received.push(record);
+      const script = scripts[path];
+      if (script?.(n, response, record) === "hang") {
+        hanging.add(response);
+        return;
+      }
+      if (!response.writableEnded) response.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    received,
+    requestsTo: (path: string) => received.filter((r) => r.path === path),
+    async close() {
+      for (const response of hanging) response.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Answers with a status (and headers) for the listed attempts, 200 after them. */
+export function statuses(...answers: (number | [number, Record<string, string>])[]): Script {
+  return (n, response) => {
+    const answer = answers[n - 1];
+    if (answer !== undefined) {
+      const [status, headers] = Array.isArray(answer) ? answer : [answer, {}];
+      response.writeHead(status, headers).end(`status ${status}`);
+    }
+    return undefined;
+  };
+}
+
+/** Polls (bounded) until `check` returns a value other than undefined. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  label = "condition",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}`);
+}
