@@ -13,12 +13,12 @@ async function main() {
   const db = await openDatabase(config.database);
   // The worker runs in `all` and `worker` roles; an API-only process leaves deliveries to the pollers
   // of worker processes sharing its PostgreSQL.
-  const worker = config.role === "api" ? null : createDeliveryWorker(db.prisma, config.delivery);
+  const worker = config.role === "api" ? null : createDeliveryWorker(db.sql, config.delivery);
   const app = await buildServer({
     db,
     role: config.role,
     logger: { level: config.logLevel },
-    intake: { ...config.rateLimits, onDeliveriesCreated: worker ? (ids) => worker.notify(ids) : undefined },
+    intake: { ...config.rateLimits, handOff: worker?.handOff },
   });
   const address = await app.listen({ port: config.port, host: config.host });
   worker?.start();

@@ -18,7 +18,7 @@ export type ServerOptions = {
   /** A worker-only process serves /healthz and nothing else. @default "all" */
   role?: Role;
   /** Options of the public registration intake (rate limits, the dispatcher's hand-off). */
-  intake?: Omit<IntakeOptions, "prisma">;
+  intake?: Omit<IntakeOptions, "sql">;
 };
 
 /** The HTTP face of Genie: tRPC for the dashboard, health, and the built dashboard itself. */
@@ -32,7 +32,7 @@ export async function buildServer({ db, logger = false, role = "all", intake }: 
 
   if (role === "worker") return app;
 
-  await app.register(intakeRoutes, { prisma: db.prisma, ...intake });
+  await app.register(intakeRoutes, { sql: db.sql, ...intake });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",

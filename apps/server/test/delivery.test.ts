@@ -45,7 +45,7 @@ for (const mode of DATABASE_MODES) {
       refusedUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/hook`;
       await new Promise((resolve) => probe.close(resolve));
 
-      worker = createDeliveryWorker(db.prisma, {
+      worker = createDeliveryWorker(db.sql, {
         ssrfAllow: ["127.0.0.1"],
         timeoutMs: 1000,
         maxInFlight: 32,
@@ -53,7 +53,7 @@ for (const mode of DATABASE_MODES) {
         pollIntervalMs: 200,
       });
       worker.start();
-      app = await buildServer({ db, intake: { onDeliveriesCreated: (ids) => worker.notify(ids) } });
+      app = await buildServer({ db, intake: { handOff: worker.handOff } });
       apiUrl = await app.listen({ port: 0, host: "127.0.0.1" });
     });
     afterAll(async () => {

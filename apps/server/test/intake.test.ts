@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../src/db";
+import type { ClaimedDelivery } from "../src/delivery/store";
 import { buildServer } from "../src/server";
 import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
 import { registrationBody, type SeededAccount, seedAccount } from "./support/fixtures";
@@ -10,13 +11,19 @@ for (const mode of DATABASE_MODES) {
     let app: Awaited<ReturnType<typeof buildServer>>;
     let url: string;
     let account: SeededAccount;
-    const handedOff: string[][] = [];
+    // Stands in for the worker of the process: leases while `leasing` is true, records what it adopts.
+    const adopted: ClaimedDelivery[][] = [];
+    let leasing = true;
+    const handOff = {
+      lease: () => (leasing ? { workerId: "intake-test", leaseMs: 60_000 } : null),
+      adopt: (deliveries: ClaimedDelivery[]) => adopted.push(deliveries),
+    };
 
     beforeAll(async () => {
       db = await openTestDatabase(mode);
       app = await buildServer({
         db,
-        intake: { onDeliveriesCreated: (ids) => handedOff.push(ids), perClientPerMinute: 10_000 },
+        intake: { handOff, perClientPerMinute: 10_000 },
       });
       url = await app.listen({ port: 0, host: "127.0.0.1" });
       account = await seedAccount(db.prisma, {
@@ -48,7 +55,21 @@ for (const mode of DATABASE_MODES) {
       });
       const deliveries = await db.prisma.webhookDelivery.findMany({ where: { contactId: id } });
       expect(deliveries.map((d) => d.endpointId).sort()).toEqual([...account.endpointIds].sort());
-      expect(handedOff.at(-1)?.sort()).toEqual(deliveries.map((d) => d.id).sort());
+      // Written already leased to the worker of this process, and handed to it with what it needs.
+      expect(deliveries.map((d) => d.lockedBy)).toEqual(["intake-test", "intake-test"]);
+      expect(
+        adopted
+          .at(-1)
+          ?.map((d) => d.id)
+          .sort(),
+      ).toEqual(deliveries.map((d) => d.id).sort());
+      expect(adopted.at(-1)?.[0]).toMatchObject({
+        eventId: deliveries[0]?.eventId,
+        body: deliveries[0]?.body,
+        attemptCount: 0,
+        secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+        retryPreset: "standard",
+      });
       // One event, one body, one webhook-id for every endpoint.
       expect(new Set(deliveries.map((d) => d.body)).size).toBe(1);
       expect(new Set(deliveries.map((d) => d.eventId)).size).toBe(1);
@@ -72,6 +93,22 @@ for (const mode of DATABASE_MODES) {
           fields: { company: "Acme", seats: 5 },
         },
       });
+    });
+
+    test("without a worker to lease to, deliveries are left claimable by any poller", async () => {
+      leasing = false;
+      try {
+        const response = await post(registrationBody(account, { email: "unleased@example.com" }));
+        const { id } = (await response.json()) as { id: string };
+        const deliveries = await db.prisma.webhookDelivery.findMany({ where: { contactId: id } });
+        expect(deliveries).toHaveLength(2);
+        for (const d of deliveries) {
+          expect(d.lockedBy).toBeNull();
+          expect(d.lockedUntil).toBeNull();
+        }
+      } finally {
+        leasing = true;
+      }
     });
 
     test("a repeated Idempotency-Key returns the first answer and creates nothing new", async () => {

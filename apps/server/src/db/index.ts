@@ -9,11 +9,19 @@ import { PrismaClient } from "../generated/prisma/client";
 import { acquireDataDirLock } from "./data-dir-lock";
 import { applyMigrations, type MigrationStatus, migrationStatus, type SqlRunner } from "./migrate";
 
+export type { SqlRunner };
+
 export type DatabaseMode = "pglite" | "postgres";
 
-/** The one way into the database for the whole server: Prisma for queries, plus what start-up needs. */
+/**
+ * The one way into the database for the whole server. `prisma` for everything the dashboard reads and
+ * writes; `sql` (the driver itself, node-postgres or PGlite) for the few hot statements of intake and
+ * delivery, where Prisma's per-query cost (measured: a findFirst at ~2,900/s against ~56,000/s for the
+ * driver on 2 cores) would cap the whole pipeline.
+ */
 export type Database = {
   prisma: PrismaClient;
+  sql: SqlRunner;
   mode: DatabaseMode;
   migrationStatus(): Promise<MigrationStatus>;
   close(): Promise<void>;
@@ -37,7 +45,8 @@ async function openPostgres(url: string): Promise<Database> {
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const runner: SqlRunner = {
-    query: async (sql, params) => (await pool.query(sql, params)).rows,
+    query: async (sql, params) =>
+      (await pool.query({ name: preparedName(sql), text: sql, values: params })).rows,
     exec: async (sql) => void (await pool.query(sql)),
   };
   try {
@@ -60,6 +69,7 @@ async function openPostgres(url: string): Promise<Database> {
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
+    sql: runner,
     mode: "postgres",
     migrationStatus: () => migrationStatus(runner),
     async close() {
@@ -86,6 +96,7 @@ async function openPGlite(dataDir: string): Promise<Database> {
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as any });
     return {
       prisma,
+      sql: runner,
       mode: "pglite",
       migrationStatus: () => migrationStatus(runner),
       async close() {
@@ -100,6 +111,23 @@ async function openPGlite(dataDir: string): Promise<Database> {
       cause: error,
     });
   }
+}
+
+const preparedNames = new Map<string, string>();
+const MAX_PREPARED = 200;
+
+/**
+ * A prepared-statement name for a statement text, so PostgreSQL parses and plans each of the hot
+ * statements once per connection instead of on every call (measured: the intake insert goes from
+ * ~3,400/s to ~7,100/s). Only the first MAX_PREPARED distinct texts are prepared; the rest run unnamed.
+ */
+function preparedName(sql: string): string | undefined {
+  let name = preparedNames.get(sql);
+  if (!name && preparedNames.size < MAX_PREPARED) {
+    name = `genie_${preparedNames.size}`;
+    preparedNames.set(sql, name);
+  }
+  return name;
 }
 
 /** host:port/database, never the password. */

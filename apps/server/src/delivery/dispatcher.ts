@@ -1,15 +1,16 @@
 import { hostname } from "node:os";
-import type { PrismaClient } from "../generated/prisma/client";
+import type { SqlRunner } from "../db";
 import {
   type AttemptRecord,
   type ClaimedDelivery,
   claimDeliveries,
   recordAttempts,
   releaseLeases,
+  renewLease,
 } from "./store";
 
 export type DispatcherOptions = {
-  prisma: PrismaClient;
+  sql: SqlRunner;
   /** Makes one attempt and says what it changes; never throws for a receiver's failure. */
   attempt: (delivery: ClaimedDelivery) => Promise<AttemptRecord>;
   /** Attempts in flight in this process. @default 128 */
@@ -35,7 +36,7 @@ export type DispatcherOptions = {
  */
 export class Dispatcher {
   readonly workerId: string;
-  private readonly prisma: PrismaClient;
+  private readonly sql: SqlRunner;
   private readonly attempt: DispatcherOptions["attempt"];
   private readonly maxInFlight: number;
   private readonly maxPerEndpoint: number;
@@ -49,7 +50,10 @@ export class Dispatcher {
   private inFlight = 0;
   /** Slots promised to a claim query still on its way; keeps concurrent claims within maxInFlight. */
   private reserved = 0;
+  /** Attempts running per endpoint. */
   private readonly perEndpoint = new Map<string, number>();
+  /** Claimed deliveries waiting for a free slot of their endpoint. */
+  private readonly waiting = new Map<string, { delivery: ClaimedDelivery; claimedAt: number }[]>();
   private readonly handedOver: string[] = [];
   private handOverScheduled = false;
   private readonly finished: AttemptRecord[] = [];
@@ -62,7 +66,7 @@ export class Dispatcher {
   private drained: (() => void) | null = null;
 
   constructor(options: DispatcherOptions) {
-    this.prisma = options.prisma;
+    this.sql = options.sql;
     this.attempt = options.attempt;
     this.maxInFlight = options.maxInFlight ?? 128;
     this.maxPerEndpoint = options.maxInFlightPerEndpoint ?? 32;
@@ -81,7 +85,21 @@ export class Dispatcher {
     this.pollLoop = this.poll();
   }
 
-  /** Hands over deliveries just committed; they are claimed together within the same tick. */
+  /** A lease for deliveries the intake is about to write, when this worker has room for them. */
+  leaseForHandOff(): { workerId: string; leaseMs: number } | null {
+    return this.running && this.freeSlots() > 0 ? { workerId: this.workerId, leaseMs: this.leaseMs } : null;
+  }
+
+  /**
+   * Takes over deliveries the intake wrote already leased to this worker. One registration may bring
+   * several (one per endpoint), so this can briefly exceed maxInFlight by that many.
+   */
+  adopt(deliveries: ClaimedDelivery[]): void {
+    const now = Date.now();
+    for (const delivery of deliveries) this.run(delivery, now);
+  }
+
+  /** Wakes deliveries by id (retries due soon); they are claimed together within the same tick. */
   notify(deliveryIds: string[]): void {
     if (!this.running) return;
     this.handedOver.push(...deliveryIds);
@@ -107,6 +125,9 @@ export class Dispatcher {
     this.wakePoller?.();
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
+    // Queued deliveries are not started; their leases are given back below.
+    for (const queue of this.waiting.values()) for (const _ of queue) this.release();
+    this.waiting.clear();
     await this.pollLoop;
     if (this.inFlight > 0) {
       const drained = new Promise<void>((resolve) => {
@@ -117,7 +138,7 @@ export class Dispatcher {
       clearTimeout(timer);
     }
     await this.record();
-    await releaseLeases(this.prisma, this.workerId).catch(this.onError);
+    await releaseLeases(this.sql, this.workerId).catch(this.onError);
   }
 
   private freeSlots(): number {
@@ -128,20 +149,31 @@ export class Dispatcher {
     return [...this.perEndpoint].filter(([, n]) => n >= this.maxPerEndpoint).map(([id]) => id);
   }
 
+  private endpointStarted(endpointId: string): void {
+    this.perEndpoint.set(endpointId, (this.perEndpoint.get(endpointId) ?? 0) + 1);
+  }
+
+  private endpointFinished(endpointId: string): void {
+    const left = (this.perEndpoint.get(endpointId) ?? 1) - 1;
+    if (left === 0) this.perEndpoint.delete(endpointId);
+    else this.perEndpoint.set(endpointId, left);
+  }
+
   /** Claims up to the free slots (only `ids` when given) and starts an attempt for each. */
   private async claimAndRun(ids: string[] | null): Promise<number> {
     const limit = ids ? Math.min(ids.length, this.freeSlots()) : this.freeSlots();
     if (limit === 0 || !this.running) return 0;
     this.reserved += limit;
     try {
-      const claimed = await claimDeliveries(this.prisma, {
+      const claimed = await claimDeliveries(this.sql, {
         workerId: this.workerId,
         leaseMs: this.leaseMs,
         limit,
         ids: ids ?? undefined,
         excludeEndpointIds: this.saturatedEndpoints(),
       });
-      for (const delivery of claimed) this.run(delivery);
+      const claimedAt = Date.now();
+      for (const delivery of claimed) this.run(delivery, claimedAt);
       return claimed.length;
     } catch (error) {
       this.onError(error);
@@ -151,9 +183,23 @@ export class Dispatcher {
     }
   }
 
-  private run(delivery: ClaimedDelivery): void {
+  /**
+   * Starts a claimed delivery, or queues it behind its endpoint's attempts in flight. Queued ones hold
+   * a slot of maxInFlight, so claims never outrun what this process can do.
+   */
+  private run(delivery: ClaimedDelivery, claimedAt: number): void {
     this.inFlight++;
-    this.perEndpoint.set(delivery.endpointId, (this.perEndpoint.get(delivery.endpointId) ?? 0) + 1);
+    if ((this.perEndpoint.get(delivery.endpointId) ?? 0) >= this.maxPerEndpoint) {
+      const queue = this.waiting.get(delivery.endpointId) ?? [];
+      queue.push({ delivery, claimedAt });
+      this.waiting.set(delivery.endpointId, queue);
+      return;
+    }
+    this.startAttempt(delivery);
+  }
+
+  private startAttempt(delivery: ClaimedDelivery): void {
+    this.endpointStarted(delivery.endpointId);
     this.attempt(delivery)
       .then((record) => {
         this.finished.push(record);
@@ -162,13 +208,42 @@ export class Dispatcher {
       // An attempt that cannot even be recorded keeps its lease; when it expires, it is tried again.
       .catch(this.onError)
       .finally(() => {
-        this.inFlight--;
-        const left = (this.perEndpoint.get(delivery.endpointId) ?? 1) - 1;
-        if (left === 0) this.perEndpoint.delete(delivery.endpointId);
-        else this.perEndpoint.set(delivery.endpointId, left);
-        if (this.inFlight === 0) this.drained?.();
-        if (this.mayHaveBacklog) this.wakePoller?.();
+        this.endpointFinished(delivery.endpointId);
+        this.release();
+        void this.startNextWaiting(delivery.endpointId);
       });
+  }
+
+  /** Frees the slot of a finished (or dropped) delivery. */
+  private release(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) this.drained?.();
+  }
+
+  /** Starts the next delivery queued for an endpoint, renewing its lease if it waited long. */
+  private async startNextWaiting(endpointId: string): Promise<void> {
+    const queue = this.waiting.get(endpointId);
+    const next = queue?.shift();
+    if (queue?.length === 0) this.waiting.delete(endpointId);
+    if (!next) {
+      // A slot for this endpoint is free: if more may be due, claim it in bulk now.
+      if (this.mayHaveBacklog) this.wakePoller?.();
+      return;
+    }
+    if (!this.running) return this.release();
+    if (Date.now() - next.claimedAt > this.leaseMs / 3) {
+      const renewed = await renewLease(this.sql, next.delivery.id, this.workerId, this.leaseMs).catch(
+        (error: unknown) => {
+          this.onError(error);
+          return false;
+        },
+      );
+      if (!renewed) {
+        this.release();
+        return this.startNextWaiting(endpointId);
+      }
+    }
+    this.startAttempt(next.delivery);
   }
 
   /** Writes finished attempts, one batch at a time, then wakes the retries that are due soon. */
@@ -178,7 +253,7 @@ export class Dispatcher {
       while (this.finished.length > 0) {
         const batch = this.finished.splice(0, this.recordBatchSize);
         try {
-          await recordAttempts(this.prisma, this.workerId, batch);
+          await recordAttempts(this.sql, this.workerId, batch);
         } catch (error) {
           this.onError(error);
           continue;
@@ -207,9 +282,11 @@ export class Dispatcher {
   private async poll(): Promise<void> {
     while (this.running) {
       const free = this.freeSlots();
+      const saturated = this.saturatedEndpoints().length > 0;
       const claimed = free > 0 ? await this.claimAndRun(null) : 0;
       if (!this.running) break;
-      this.mayHaveBacklog = claimed === free;
+      // More may be due: the claim took all it could, or skipped endpoints that were busy.
+      this.mayHaveBacklog = claimed === free || saturated;
       if (claimed > 0 && claimed === free) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.pollIntervalMs);

@@ -1,13 +1,14 @@
 import type { Config } from "../config";
-import type { PrismaClient } from "../generated/prisma/client";
+import type { SqlRunner } from "../db";
 import { attemptDelivery, createAttemptSender } from "./attempt";
 import { Dispatcher } from "./dispatcher";
+import type { ClaimedDelivery } from "./store";
 
 /** The delivery worker of one process, configured from the environment (see config.ts). */
-export function createDeliveryWorker(prisma: PrismaClient, config: Config["delivery"], workerId?: string) {
+export function createDeliveryWorker(sql: SqlRunner, config: Config["delivery"], workerId?: string) {
   const sender = createAttemptSender({ timeoutMs: config.timeoutMs, ssrfAllow: config.ssrfAllow });
   const dispatcher = new Dispatcher({
-    prisma,
+    sql,
     attempt: (delivery) => attemptDelivery(sender, delivery),
     maxInFlight: config.maxInFlight,
     maxInFlightPerEndpoint: config.maxInFlightPerEndpoint,
@@ -19,7 +20,11 @@ export function createDeliveryWorker(prisma: PrismaClient, config: Config["deliv
   return {
     workerId: dispatcher.workerId,
     start: () => dispatcher.start(),
-    notify: (deliveryIds: string[]) => dispatcher.notify(deliveryIds),
+    /** For the intake of the same process (see DeliveryHandOff). */
+    handOff: {
+      lease: () => dispatcher.leaseForHandOff(),
+      adopt: (deliveries: ClaimedDelivery[]) => dispatcher.adopt(deliveries),
+    },
     async stop(graceMs?: number) {
       await dispatcher.stop(graceMs);
       await sender.dispatcher.close();

@@ -1,4 +1,4 @@
-import type { PrismaClient } from "../generated/prisma/client";
+import type { SqlRunner } from "../db";
 
 /** A delivery this worker holds the lease on, with what it needs of its endpoint to send it. */
 export type ClaimedDelivery = {
@@ -39,7 +39,17 @@ export type AttemptRecord = {
   disableEndpointReason: string | null;
 };
 
-type ClaimRow = {
+/** What an attempt needs of its endpoint, as the claim and intake statements select it. */
+export type EndpointColumns = {
+  url: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | string | null;
+  retry_preset: "standard" | "extended";
+  custom_headers: Record<string, string> | null;
+};
+
+type ClaimRow = EndpointColumns & {
   id: string;
   user_id: string;
   endpoint_id: string;
@@ -47,13 +57,29 @@ type ClaimRow = {
   event_type: string;
   body: string;
   attempt_count: number;
-  url: string;
-  secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: Date | null;
-  retry_preset: "standard" | "extended";
-  custom_headers: Record<string, string>;
 };
+
+/** A leased delivery from its own facts and its endpoint's columns. */
+export function claimedDelivery(
+  delivery: Omit<ClaimedDelivery, "url" | "secrets" | "retryPreset" | "customHeaders">,
+  endpoint: EndpointColumns,
+): ClaimedDelivery {
+  const previousValid =
+    endpoint.previous_secret &&
+    endpoint.previous_secret_expires_at &&
+    new Date(endpoint.previous_secret_expires_at).getTime() > Date.now();
+  return {
+    ...delivery,
+    url: endpoint.url,
+    // During a rotation's grace period the previous secret signs too, so receivers can switch over.
+    secrets:
+      previousValid && endpoint.previous_secret
+        ? [endpoint.secret, endpoint.previous_secret]
+        : [endpoint.secret],
+    retryPreset: endpoint.retry_preset,
+    customHeaders: endpoint.custom_headers ?? {},
+  };
+}
 
 /**
  * Claims due deliveries for this worker: pending, due, not leased (or lease expired), of an enabled
@@ -61,7 +87,7 @@ type ClaimRow = {
  * each other's rows; the lease (`locked_until`) hands a delivery to another worker if this one dies.
  */
 export async function claimDeliveries(
-  prisma: PrismaClient,
+  sql: SqlRunner,
   options: {
     workerId: string;
     leaseMs: number;
@@ -70,98 +96,114 @@ export async function claimDeliveries(
     excludeEndpointIds?: string[];
   },
 ): Promise<ClaimedDelivery[]> {
-  const ids = options.ids ? JSON.stringify(options.ids) : null;
-  const excluded = JSON.stringify(options.excludeEndpointIds ?? []);
-  const rows = await prisma.$queryRaw<ClaimRow[]>`
-    WITH due AS (
-      SELECT d.id FROM webhook_deliveries d
-      JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
-      WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-        AND (d.locked_until IS NULL OR d.locked_until < now())
-        AND (${ids}::jsonb IS NULL OR d.id::text IN (SELECT jsonb_array_elements_text(${ids}::jsonb)))
-        AND d.endpoint_id::text NOT IN (SELECT jsonb_array_elements_text(${excluded}::jsonb))
-      ORDER BY d.next_attempt_at
-      LIMIT ${options.limit}::int
-      FOR UPDATE OF d SKIP LOCKED
-    ), claimed AS (
-      UPDATE webhook_deliveries d
-      SET locked_until = now() + ${options.leaseMs}::int * interval '1 millisecond', locked_by = ${options.workerId}
-      FROM due WHERE d.id = due.id
-      RETURNING d.id, d.user_id, d.endpoint_id, d.event_id, d.event_type, d.body, d.attempt_count
-    )
-    SELECT c.id::text, c.user_id::text, c.endpoint_id::text, c.event_id, c.event_type, c.body, c.attempt_count,
-           e.url, e.secret, e.previous_secret, e.previous_secret_expires_at, e.retry_preset::text, e.custom_headers
-    FROM claimed c JOIN webhook_endpoints e ON e.id = c.endpoint_id`;
-  const now = Date.now();
-  return rows.map((row) => ({
-    id: row.id,
-    userId: row.user_id,
-    endpointId: row.endpoint_id,
-    eventId: row.event_id,
-    eventType: row.event_type,
-    body: row.body,
-    attemptCount: row.attempt_count,
-    url: row.url,
-    // During a rotation's grace period the previous secret signs too, so receivers can switch over.
-    secrets:
-      row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at.getTime() > now
-        ? [row.secret, row.previous_secret]
-        : [row.secret],
-    retryPreset: row.retry_preset,
-    customHeaders: row.custom_headers ?? {},
-  }));
+  const rows = await sql.query<ClaimRow>(
+    `WITH due AS (
+       SELECT d.id FROM webhook_deliveries d
+       JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
+       WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+         AND (d.locked_until IS NULL OR d.locked_until < now())
+         AND ($1::uuid[] IS NULL OR d.id = ANY($1::uuid[]))
+         AND NOT (d.endpoint_id = ANY($2::uuid[]))
+       ORDER BY d.next_attempt_at
+       LIMIT $3::int
+       FOR UPDATE OF d SKIP LOCKED
+     ), claimed AS (
+       UPDATE webhook_deliveries d
+       SET locked_until = now() + $4::int * interval '1 millisecond', locked_by = $5
+       FROM due WHERE d.id = due.id
+       RETURNING d.id, d.user_id, d.endpoint_id, d.event_id, d.event_type, d.body, d.attempt_count
+     )
+     SELECT c.id::text, c.user_id::text, c.endpoint_id::text, c.event_id, c.event_type, c.body, c.attempt_count,
+            e.url, e.secret, e.previous_secret, e.previous_secret_expires_at, e.retry_preset::text, e.custom_headers
+     FROM claimed c JOIN webhook_endpoints e ON e.id = c.endpoint_id`,
+    [
+      options.ids ? uuidArray(options.ids) : null,
+      uuidArray(options.excludeEndpointIds ?? []),
+      options.limit,
+      options.leaseMs,
+      options.workerId,
+    ],
+  );
+  return rows.map((row) =>
+    claimedDelivery(
+      {
+        id: row.id,
+        userId: row.user_id,
+        endpointId: row.endpoint_id,
+        eventId: row.event_id,
+        eventType: row.event_type,
+        body: row.body,
+        attemptCount: row.attempt_count,
+      },
+      row,
+    ),
+  );
 }
 
 /**
- * Writes a batch of finished attempts in one transaction: a webhook_logs row each, and the next state
- * of each delivery, only where this worker still holds the lease. Batching is what lets one worker
- * log thousands of attempts a second; the records travel as one JSON parameter so the same SQL works
- * on PostgreSQL and PGlite.
+ * Writes a batch of finished attempts in one statement (so, atomically): a webhook_logs row each, the
+ * next state of each delivery (only where this worker still holds the lease), and the disabling of
+ * endpoints that answered 410. Batching is what lets one worker log thousands of attempts a second;
+ * the records travel as one JSON parameter so the same SQL works on PostgreSQL and PGlite.
  */
 export async function recordAttempts(
-  prisma: PrismaClient,
+  sql: SqlRunner,
   workerId: string,
   records: AttemptRecord[],
 ): Promise<void> {
   if (records.length === 0) return;
-  const json = JSON.stringify(records);
-  const disabling = records.filter((r) => r.disableEndpointReason);
-  await prisma.$transaction([
-    prisma.$executeRaw`
-      INSERT INTO webhook_logs (user_id, delivery_id, endpoint_id, event_type, payload, webhook_url, status_code,
-        success, error_message, error_kind, attempt_number, delivered_at, duration_ms, request_headers,
-        response_excerpt)
-      SELECT r."userId", r."deliveryId", r."endpointId", r."eventType", r.body::jsonb, r.url, r."statusCode",
-        r.success, r."errorMessage", r."errorKind", r."attemptNumber", CASE WHEN r.success THEN now() END,
-        r."durationMs", r."requestHeaders", r."responseExcerpt"
-      FROM jsonb_to_recordset(${json}::jsonb) AS r("userId" uuid, "deliveryId" uuid, "endpointId" uuid,
-        "eventType" text, body text, url text, "statusCode" int, success boolean, "errorMessage" text,
-        "errorKind" text, "attemptNumber" int, "durationMs" int, "requestHeaders" jsonb, "responseExcerpt" text)`,
-    prisma.$executeRaw`
-      UPDATE webhook_deliveries d SET
-        status = r."nextStatus"::delivery_status,
-        attempt_count = r."attemptNumber",
-        next_attempt_at = CASE WHEN r."nextStatus" = 'pending'
-          THEN now() + r."retryDelayMs" * interval '1 millisecond' ELSE d.next_attempt_at END,
-        locked_until = NULL, locked_by = NULL,
-        last_status_code = r."statusCode", last_error = r."errorMessage",
-        completed_at = CASE WHEN r."nextStatus" = 'pending' THEN NULL ELSE now() END,
-        updated_at = now()
-      FROM jsonb_to_recordset(${json}::jsonb) AS r("deliveryId" uuid, "nextStatus" text, "attemptNumber" int,
-        "retryDelayMs" int, "statusCode" int, "errorMessage" text)
-      WHERE d.id = r."deliveryId" AND d.locked_by = ${workerId}`,
-    ...disabling.map((r) =>
-      prisma.webhookEndpoint.updateMany({
-        where: { id: r.endpointId, enabled: true },
-        data: { enabled: false, disabledReason: r.disableEndpointReason, disabledAt: new Date() },
-      }),
-    ),
-  ]);
+  await sql.query(
+    `WITH r AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r("userId" uuid, "deliveryId" uuid, "endpointId" uuid,
+         "eventType" text, body text, url text, "attemptNumber" int, success boolean, "statusCode" int,
+         "errorKind" text, "errorMessage" text, "durationMs" int, "requestHeaders" jsonb, "responseExcerpt" text,
+         "nextStatus" text, "retryDelayMs" int, "disableEndpointReason" text)
+     ), logs AS (
+       INSERT INTO webhook_logs (user_id, delivery_id, endpoint_id, event_type, payload, webhook_url, status_code,
+         success, error_message, error_kind, attempt_number, delivered_at, duration_ms, request_headers,
+         response_excerpt)
+       SELECT "userId", "deliveryId", "endpointId", "eventType", body::jsonb, url, "statusCode", success,
+         "errorMessage", "errorKind", "attemptNumber", CASE WHEN success THEN now() END, "durationMs",
+         "requestHeaders", "responseExcerpt"
+       FROM r
+     ), deliveries AS (
+       UPDATE webhook_deliveries d SET
+         status = r."nextStatus"::delivery_status,
+         attempt_count = r."attemptNumber",
+         next_attempt_at = CASE WHEN r."nextStatus" = 'pending'
+           THEN now() + r."retryDelayMs" * interval '1 millisecond' ELSE d.next_attempt_at END,
+         locked_until = NULL, locked_by = NULL,
+         last_status_code = r."statusCode", last_error = r."errorMessage",
+         completed_at = CASE WHEN r."nextStatus" = 'pending' THEN NULL ELSE now() END,
+         updated_at = now()
+       FROM r WHERE d.id = r."deliveryId" AND d.locked_by = $2
+     )
+     UPDATE webhook_endpoints e
+     SET enabled = false, disabled_reason = r."disableEndpointReason", disabled_at = now(), updated_at = now()
+     FROM r WHERE e.id = r."endpointId" AND r."disableEndpointReason" IS NOT NULL AND e.enabled`,
+    [JSON.stringify(records), workerId],
+  );
+}
+
+/** Extends this worker's lease on a delivery; false when the lease was lost (another worker has it). */
+export async function renewLease(sql: SqlRunner, deliveryId: string, workerId: string, leaseMs: number) {
+  const rows = await sql.query(
+    `UPDATE webhook_deliveries SET locked_until = now() + $3::int * interval '1 millisecond'
+     WHERE id = $1::uuid AND locked_by = $2 AND status = 'pending' RETURNING id`,
+    [deliveryId, workerId, leaseMs],
+  );
+  return rows.length === 1;
 }
 
 /** Gives back every lease this worker holds, so another worker can take them at once (shutdown). */
-export async function releaseLeases(prisma: PrismaClient, workerId: string): Promise<number> {
-  return prisma.$executeRaw`
-    UPDATE webhook_deliveries SET locked_until = NULL, locked_by = NULL
-    WHERE locked_by = ${workerId} AND status = 'pending'`;
+export async function releaseLeases(sql: SqlRunner, workerId: string): Promise<void> {
+  await sql.query(
+    "UPDATE webhook_deliveries SET locked_until = NULL, locked_by = NULL WHERE locked_by = $1 AND status = 'pending'",
+    [workerId],
+  );
+}
+
+/** A uuid[] parameter as a PostgreSQL array literal, which both drivers pass through unchanged. */
+function uuidArray(ids: string[]): string {
+  return `{${ids.join(",")}}`;
 }

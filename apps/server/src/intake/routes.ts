@@ -3,13 +3,25 @@ import rateLimit from "@fastify/rate-limit";
 import { type ApiError, HONEYPOT_FIELD, type RegistrationAccepted, registrationSchema } from "@genie/schemas";
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import type { PrismaClient } from "../generated/prisma/client";
-import { acceptRegistration, RegistrationRejected } from "./accept";
+import type { SqlRunner } from "../db";
+import type { ClaimedDelivery } from "../delivery/store";
+import { acceptRegistration, type OutboxLease, RegistrationRejected } from "./accept";
+
+/** How the intake hands new deliveries to the worker of its process. */
+export type DeliveryHandOff = {
+  /** A lease for new deliveries, or null when the worker is full or stopping. */
+  lease(): OutboxLease | null;
+  /** Takes over deliveries leased to it by `lease()`. */
+  adopt(deliveries: ClaimedDelivery[]): void;
+};
 
 export type IntakeOptions = {
-  prisma: PrismaClient;
-  /** Called with the outbox rows of each new registration, right after they are committed. */
-  onDeliveriesCreated?: (deliveryIds: string[]) => void;
+  sql: SqlRunner;
+  /**
+   * The delivery worker of this process, if any: new deliveries are leased to it in the statement
+   * that stores them and adopted right after the commit, so the first attempt needs no claim query.
+   */
+  handOff?: DeliveryHandOff;
   /** Registrations per minute from one client address. @default 120 */
   perClientPerMinute?: number;
   /** Registrations per minute into one funnel project. @default 6000 */
@@ -29,7 +41,7 @@ const IDEMPOTENCY_KEY = z
  * JSON. Every refusal is a JSON ApiError with a message that says what is wrong, and stores nothing.
  */
 export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions) {
-  const { prisma, onDeliveriesCreated } = options;
+  const { sql, handOff } = options;
 
   // Only JSON: a form post or text body is refused with 415 rather than half-understood.
   app.removeContentTypeParser(["text/plain"]);
@@ -85,12 +97,13 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions)
         return reply.code(201).send({ id: crypto.randomUUID() } satisfies RegistrationAccepted);
       }
       try {
-        const accepted = await acceptRegistration(prisma, parsed.data, {
+        const accepted = await acceptRegistration(sql, parsed.data, {
+          lease: handOff?.lease() ?? null,
           userAgent: request.headers["user-agent"]?.slice(0, 1000) ?? null,
           idempotencyKey: key?.data ?? null,
           origin: request.headers.origin ?? null,
         });
-        if (accepted.deliveryIds.length > 0) onDeliveriesCreated?.(accepted.deliveryIds);
+        if (accepted.deliveries.length > 0) handOff?.adopt(accepted.deliveries);
         if (accepted.replayed) reply.header("idempotent-replayed", "true");
         return reply.code(201).send({ id: accepted.contactId } satisfies RegistrationAccepted);
       } catch (error) {
