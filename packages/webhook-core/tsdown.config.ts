@@ -1,7 +1,8 @@
 import { defineConfig } from "tsdown";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // Two entries: the Node library, and the Web Crypto verifier for edge runtimes (no Node built-ins).
+  entry: { index: "src/index.ts", web: "src/web.ts" },
   format: ["esm", "cjs"],
   dts: true,
   platform: "node",

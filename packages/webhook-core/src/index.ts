@@ -1,7 +1,32 @@
-// @genie/webhook-core: sign, verify and deliver webhooks. Each module is documented where it is defined.
+// @genie/webhook-core: sign, verify and deliver webhooks (Node entry). Edge runtimes verify with
+// `@genie/webhook-core/web`. Each export is documented where it is defined.
 export * from "./errors";
+export { SECRET_PREFIX } from "./key";
+export type { HeadersLike, RawBody, VerifiedWebhook, VerifierOptions } from "./parse";
+export { type IncomingMessageOptions, verifyIncomingMessage, verifyRequest } from "./receive";
+export type { ReadBodyOptions, VerifiedRequest } from "./request";
 export * from "./retry";
-export { generateSecret, SECRET_PREFIX } from "./secret";
-export { type DeliverOnceInput, type DeliveryResult, deliverOnce, errorKind, GENIE_USER_AGENT } from "./send";
-export { type SignInput, signHex, signStandard, signWebhook } from "./sign";
-export { addressRefusal, assertUrlAllowed, createSsrfGuardedAgent, type SsrfGuardOptions } from "./ssrf";
+export { generateSecret } from "./secret";
+export {
+  type DeliverOnceInput,
+  type DeliveryErrorKind,
+  type DeliveryResult,
+  deliverOnce,
+  GENIE_USER_AGENT,
+} from "./send";
+export {
+  type DeliveryAttempt,
+  type SendWebhookOptions,
+  type SendWebhookResult,
+  sendWebhook,
+} from "./send-webhook";
+export { type SignatureScheme, type SignInput, signWebhook } from "./sign";
+export {
+  addressRefusal,
+  assertUrlAllowed,
+  createSsrfGuardedAgent,
+  type Resolver,
+  type SsrfGuardedAgentOptions,
+  type SsrfGuardOptions,
+} from "./ssrf";
+export { createWebhookVerifier, verifyHexSignature, verifyWebhook, type WebhookVerifier } from "./verify";

@@ -1,0 +1,129 @@
+// Runtime-neutral reading of the Standard Webhooks headers, shared by both verifiers so that they accept
+// and refuse exactly the same inputs.
+import { WebhookVerificationError } from "./errors";
+
+/**
+ * Request headers as the common servers hand them over: a Fetch `Headers` object, or a plain record
+ * such as Node's `IncomingHttpHeaders` (names in any case, values strings or arrays).
+ */
+export type HeadersLike =
+  | { get(name: string): string | null }
+  | Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** The bytes a verifier accepts: the raw body exactly as received. */
+export type RawBody = string | Uint8Array | ArrayBuffer;
+
+/** Options shared by the Node and the Web Crypto verifiers. */
+export type VerifierOptions = {
+  /**
+   * The endpoint's secret, or several during a rotation (a signature matching any of them passes).
+   * `whsec_…` secrets are base64-decoded, any other string is used as its UTF-8 bytes.
+   */
+  secrets: string | readonly string[];
+  /**
+   * How far `webhook-timestamp` may be from now, in seconds, in either direction. It bounds the window
+   * in which a captured request could be replayed.
+   * @default 300
+   */
+  toleranceSeconds?: number;
+  /**
+   * Skip the timestamp window (the header must still be present and signed). Only for replaying
+   * stored webhooks in tests or backfills: it disables replay protection.
+   * @default false
+   */
+  ignoreTimestamp?: boolean;
+  /**
+   * The clock, in milliseconds since the epoch; for tests.
+   * @default Date.now
+   */
+  now?: () => number;
+};
+
+/** What a successful verification tells about the webhook. */
+export type VerifiedWebhook = {
+  /** `webhook-id`: the same on every retry of one message; deduplicate on it. */
+  id: string;
+  /** `webhook-timestamp`, in unix seconds. */
+  timestamp: number;
+};
+
+/** Longest header value considered: far beyond real ones, short enough that hashing it costs nothing. */
+export const MAX_HEADER_LENGTH = 8192;
+const TIMESTAMP = /^\d{1,12}$/;
+
+export type CheckedOptions = { tolerance: number; ignoreTimestamp: boolean; now: () => number };
+
+export function checkOptions(options: VerifierOptions): CheckedOptions {
+  const tolerance = options.toleranceSeconds ?? 300;
+  if (typeof tolerance !== "number" || !(tolerance >= 0)) {
+    throw new TypeError("toleranceSeconds must be a number >= 0");
+  }
+  return { tolerance, ignoreTimestamp: options.ignoreTimestamp === true, now: options.now ?? Date.now };
+}
+
+function fail(reason: ConstructorParameters<typeof WebhookVerificationError>[0], message: string): never {
+  throw new WebhookVerificationError(reason, message);
+}
+
+/** One header's value; `undefined` when absent. Repeated or non-string values are refused. */
+export function readHeader(headers: HeadersLike, name: string): string | undefined {
+  if (typeof headers !== "object" || headers === null) fail("invalid-header", "headers must be an object");
+  let value: unknown;
+  if (typeof (headers as { get?: unknown }).get === "function") {
+    value = (headers as { get(name: string): unknown }).get(name) ?? undefined;
+  } else {
+    const record = headers as Record<string, unknown>;
+    value = record[name];
+    // Node lower-cases names, hand-made records may not: fall back to a case-insensitive scan.
+    if (value === undefined) {
+      for (const key of Object.keys(record)) if (key.toLowerCase() === name) value = record[key];
+    }
+  }
+  if (Array.isArray(value) && value.length === 1) value = value[0];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") fail("invalid-header", `${name} must be a single string`);
+  if (value.length > MAX_HEADER_LENGTH) fail("invalid-header", `${name} is longer than ${MAX_HEADER_LENGTH}`);
+  return value;
+}
+
+/** The signed parts of a Standard Webhooks request, checked for presence, shape and age. */
+export type SignedHeaders = { id: string; timestamp: string; seconds: number; signatures: string };
+
+export function readSignedHeaders(headers: HeadersLike, options: CheckedOptions): SignedHeaders {
+  const id = readHeader(headers, "webhook-id");
+  const timestamp = readHeader(headers, "webhook-timestamp");
+  const signatures = readHeader(headers, "webhook-signature");
+  if (!id) fail("missing-header", "the webhook-id header is missing");
+  if (!timestamp) fail("missing-header", "the webhook-timestamp header is missing");
+  if (!signatures) fail("missing-header", "the webhook-signature header is missing");
+  if (!TIMESTAMP.test(timestamp)) fail("invalid-timestamp", "webhook-timestamp must be unix seconds");
+  const seconds = Number(timestamp);
+  if (!options.ignoreTimestamp) {
+    const now = Math.floor(options.now() / 1000);
+    if (now - seconds > options.tolerance) fail("timestamp-too-old", "the webhook timestamp is too old");
+    if (seconds - now > options.tolerance)
+      fail("timestamp-too-new", "the webhook timestamp is in the future");
+  }
+  return { id, timestamp, seconds, signatures };
+}
+
+/** Length of `v1,` + base64 of a 32-byte HMAC-SHA256. Other lengths cannot match and are skipped. */
+export const V1_LENGTH = 47;
+
+export function noMatch(): never {
+  fail("no-matching-signature", "no v1 signature in webhook-signature matches the secret");
+}
+
+/** Checks the body is raw bytes, and says what went wrong when a parser already turned it into an object. */
+export function checkPayload(payload: unknown): string | Uint8Array {
+  if (typeof payload === "string" || payload instanceof Uint8Array) return payload;
+  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
+  if (ArrayBuffer.isView(payload))
+    return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+  return fail(
+    "invalid-payload",
+    payload !== null && typeof payload === "object"
+      ? "the payload is an object: verify the raw body (string or bytes) before parsing it as JSON"
+      : "the payload must be the raw body: a string, Buffer or Uint8Array",
+  );
+}
