@@ -44,6 +44,8 @@ export class Dispatcher {
   private readonly pollIntervalMs: number;
   private readonly maxTimerDelayMs: number;
   private readonly recordBatchSize: number;
+  /** Free slots worth a claim query while there is a backlog. */
+  private readonly claimBatch: number;
   private readonly onError: (error: unknown) => void;
 
   private running = false;
@@ -74,6 +76,7 @@ export class Dispatcher {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.maxTimerDelayMs = options.maxTimerDelayMs ?? 60_000;
     this.recordBatchSize = options.recordBatchSize ?? 500;
+    this.claimBatch = Math.max(1, Math.floor(this.maxInFlight / 4));
     this.workerId =
       options.workerId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
     this.onError = options.onError ?? ((error) => console.error("genie dispatcher:", error));
@@ -226,8 +229,9 @@ export class Dispatcher {
     const next = queue?.shift();
     if (queue?.length === 0) this.waiting.delete(endpointId);
     if (!next) {
-      // A slot for this endpoint is free: if more may be due, claim it in bulk now.
-      if (this.mayHaveBacklog) this.wakePoller?.();
+      // If more may be due, claim again, but only once enough slots are free for a real batch: one
+      // claim query per finished attempt would cost more than the attempts themselves.
+      if (this.mayHaveBacklog && this.freeSlots() >= this.claimBatch) this.wakePoller?.();
       return;
     }
     if (!this.running) return this.release();
