@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import type { SqlRunner } from "../db";
 import type { ClaimedDelivery } from "../delivery/store";
-import { acceptRegistration, type OutboxLease, RegistrationRejected } from "./accept";
+import { acceptRegistration, cachedProjectLookup, type OutboxLease, RegistrationRejected } from "./accept";
 
 /** How the intake hands new deliveries to the worker of its process. */
 export type DeliveryHandOff = {
@@ -22,6 +22,8 @@ export type IntakeOptions = {
    * that stores them and adopted right after the commit, so the first attempt needs no claim query.
    */
   handOff?: DeliveryHandOff;
+  /** How long a found funnel project is remembered (0: not at all). @default 1000 */
+  projectCacheMs?: number;
   /** Registrations per minute from one client address. @default 120 */
   perClientPerMinute?: number;
   /** Registrations per minute into one funnel project. @default 6000 */
@@ -42,6 +44,8 @@ const IDEMPOTENCY_KEY = z
  */
 export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions) {
   const { sql, handOff } = options;
+  const projectCacheMs = options.projectCacheMs ?? 1000;
+  const findProject = projectCacheMs > 0 ? cachedProjectLookup(sql, projectCacheMs) : undefined;
 
   // Only JSON: a form post or text body is refused with 415 rather than half-understood.
   app.removeContentTypeParser(["text/plain"]);
@@ -97,12 +101,17 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions)
         return reply.code(201).send({ id: crypto.randomUUID() } satisfies RegistrationAccepted);
       }
       try {
-        const accepted = await acceptRegistration(sql, parsed.data, {
-          lease: handOff?.lease() ?? null,
-          userAgent: request.headers["user-agent"]?.slice(0, 1000) ?? null,
-          idempotencyKey: key?.data ?? null,
-          origin: request.headers.origin ?? null,
-        });
+        const accepted = await acceptRegistration(
+          sql,
+          parsed.data,
+          {
+            lease: handOff?.lease() ?? null,
+            userAgent: request.headers["user-agent"]?.slice(0, 1000) ?? null,
+            idempotencyKey: key?.data ?? null,
+            origin: request.headers.origin ?? null,
+          },
+          findProject,
+        );
         if (accepted.deliveries.length > 0) handOff?.adopt(accepted.deliveries);
         if (accepted.replayed) reply.header("idempotent-replayed", "true");
         return reply.code(201).send({ id: accepted.contactId } satisfies RegistrationAccepted);
