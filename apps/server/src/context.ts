@@ -1,20 +1,53 @@
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
+import type { Auth } from "./auth";
 import type { Database } from "./db";
+import { DEFAULT_OUTBOUND, type Outbound } from "./services/outbound";
 
 /** The signed-in account owner, when there is one. */
 export type Session = { userId: string };
+
+/** The delivery worker of this process, woken when deliveries are queued again (redeliver). */
+export type DeliveryNotifier = { notify(deliveryIds: string[]): void };
+
+export type ContextOptions = {
+  db: Database;
+  session: Session | null;
+  /** Absent in API-only processes: the pollers of worker processes pick redeliveries up. */
+  dispatcher?: DeliveryNotifier;
+  /** How test sends reach receivers and what the SSRF check allows. @default DEFAULT_OUTBOUND */
+  outbound?: Outbound;
+  /** Where this server is reached from a browser, for embed snippets. @default "http://127.0.0.1:3000" */
+  publicUrl?: string;
+};
 
 /**
  * What every procedure sees. Built without any HTTP so tests can call procedures directly through
  * `createCaller(createContextInner(...))`.
  */
-export function createContextInner(opts: { db: Database; session: Session | null }) {
-  return { db: opts.db, prisma: opts.db.prisma, session: opts.session };
+export function createContextInner(opts: ContextOptions) {
+  return {
+    db: opts.db,
+    prisma: opts.db.prisma,
+    session: opts.session,
+    dispatcher: opts.dispatcher,
+    outbound: opts.outbound ?? DEFAULT_OUTBOUND,
+    publicUrl: opts.publicUrl ?? "http://127.0.0.1:3000",
+  };
 }
 
 export type Context = ReturnType<typeof createContextInner>;
 
-/** The Fastify adapter's context: no sign-in exists yet, so every request is anonymous. */
-export function createContextFactory(db: Database) {
-  return (_opts: CreateFastifyContextOptions): Context => createContextInner({ db, session: null });
+/** The Fastify adapter's context: the session comes from the request's cookie, checked in the database. */
+export function createContextFactory(
+  db: Database,
+  options: Omit<ContextOptions, "db" | "session" | "publicUrl"> & { auth: Auth; publicUrl?: string },
+) {
+  const { auth, ...rest } = options;
+  return async ({ req }: CreateFastifyContextOptions): Promise<Context> =>
+    createContextInner({
+      db,
+      ...rest,
+      session: await auth.sessionOf(req.headers),
+      publicUrl: rest.publicUrl ?? `${req.protocol}://${req.host}`,
+    });
 }

@@ -3,12 +3,15 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyServerOptions } from "fastify";
+import { authRoutes } from "./auth/routes";
 import type { Role } from "./config";
 import { createContextFactory } from "./context";
 import type { Database } from "./db";
 import { checkHealth } from "./health";
 import { type IntakeOptions, intakeRoutes } from "./intake/routes";
 import { type AppRouter, appRouter } from "./routers/_app";
+import { type ApiOptions, createApi } from "./services/api";
+import { contactsCsvRoute } from "./services/contacts-route";
 
 const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist", import.meta.url));
 
@@ -19,10 +22,18 @@ export type ServerOptions = {
   role?: Role;
   /** Options of the public registration intake (rate limits, the dispatcher's hand-off). */
   intake?: Omit<IntakeOptions, "sql">;
+  /** Options of the dashboard API: sign-in, test sends, the worker to tell about redeliveries. */
+  api?: ApiOptions;
 };
 
 /** The HTTP face of Genie: tRPC for the dashboard, health, and the built dashboard itself. */
-export async function buildServer({ db, logger = false, role = "all", intake }: ServerOptions) {
+export async function buildServer({
+  db,
+  logger = false,
+  role = "all",
+  intake,
+  api: apiOptions,
+}: ServerOptions) {
   const app = Fastify({ logger, bodyLimit: 1024 * 1024 });
 
   app.get("/healthz", async (_request, reply) => {
@@ -34,11 +45,16 @@ export async function buildServer({ db, logger = false, role = "all", intake }: 
 
   await app.register(intakeRoutes, { sql: db.sql, ...intake });
 
+  const api = createApi(db, apiOptions);
+  app.addHook("onClose", () => api.close());
+  await app.register(authRoutes, { auth: api.auth });
+  await app.register(contactsCsvRoute, { db, auth: api.auth });
+
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext: createContextFactory(db),
+      createContext: createContextFactory(db, api.context),
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
 

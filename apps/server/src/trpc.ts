@@ -1,9 +1,13 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError, z } from "zod";
 import type { Context } from "./context";
+import { isAppError } from "./errors";
 
 // The only place tRPC is initialised: everything else builds on these exports.
 const t = initTRPC.context<Context>().create({
+  // Stack traces stay in the server's log; tRPC would otherwise send them whenever NODE_ENV is not
+  // "production", and `pnpm start` does not set it.
+  isDev: false,
   errorFormatter({ shape, error }) {
     return {
       ...shape,
@@ -17,10 +21,19 @@ const t = initTRPC.context<Context>().create({
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
+
+/** Services throw AppError; callers see its tRPC code and its user message, the cause stays attached. */
+const mapAppErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  const cause = result.ok ? undefined : result.error.cause;
+  if (isAppError(cause)) throw new TRPCError({ code: cause.code, message: cause.userMessage, cause });
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapAppErrors);
 
 /** A procedure only a signed-in account owner may call; below it `ctx.session` is never null. */
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
   return next({ ctx: { ...ctx, session: ctx.session } });
 });

@@ -1,8 +1,24 @@
 import { router } from "../trpc";
+import { accountRouter } from "./account";
+import { contactsRouter } from "./contacts";
+import { deliveriesRouter } from "./deliveries";
+import { endpointsRouter } from "./endpoints";
+import { funnelsRouter } from "./funnels";
+import { logsRouter } from "./logs";
+import { statsRouter } from "./stats";
 import { systemRouter } from "./system";
+import { webhooksRouter } from "./webhooks";
 
 export const appRouter = router({
   system: systemRouter,
+  account: accountRouter,
+  endpoints: endpointsRouter,
+  funnels: funnelsRouter,
+  logs: logsRouter,
+  deliveries: deliveriesRouter,
+  contacts: contactsRouter,
+  stats: statsRouter,
+  webhooks: webhooksRouter,
 });
 
 /** The API's type, imported by the dashboard's tRPC client. */

@@ -1,0 +1,50 @@
+import {
+  byIdSchema,
+  endpointCreateSchema,
+  endpointSchema,
+  endpointUpdatedSchema,
+  endpointUpdateSchema,
+  endpointWithSecretSchema,
+  rotateSecretSchema,
+} from "@genie/schemas";
+import { z } from "zod";
+import * as endpoints from "../services/endpoints";
+import { protectedProcedure, router } from "../trpc";
+
+/** Settings: the account's webhook endpoints. Secrets appear in full only from create and rotateSecret. */
+export const endpointsRouter = router({
+  list: protectedProcedure
+    .output(z.array(endpointSchema))
+    .query(({ ctx }) => endpoints.listEndpoints(ctx.prisma, ctx.session.userId)),
+
+  byId: protectedProcedure
+    .input(byIdSchema)
+    .output(endpointSchema)
+    .query(({ ctx, input }) => endpoints.getEndpoint(ctx.prisma, ctx.session.userId, input.id)),
+
+  create: protectedProcedure
+    .input(endpointCreateSchema)
+    .output(endpointWithSecretSchema)
+    .mutation(({ ctx, input }) =>
+      endpoints.createEndpoint(ctx.prisma, ctx.session.userId, input, ctx.outbound.ssrfAllow),
+    ),
+
+  update: protectedProcedure
+    .input(endpointUpdateSchema)
+    .output(endpointUpdatedSchema)
+    .mutation(({ ctx, input }) =>
+      endpoints.updateEndpoint(ctx.prisma, ctx.session.userId, input, ctx.outbound.ssrfAllow),
+    ),
+
+  delete: protectedProcedure
+    .input(byIdSchema)
+    .output(byIdSchema)
+    .mutation(({ ctx, input }) => endpoints.deleteEndpoint(ctx.prisma, ctx.session.userId, input.id)),
+
+  rotateSecret: protectedProcedure
+    .input(rotateSecretSchema)
+    .output(endpointWithSecretSchema)
+    .mutation(({ ctx, input }) =>
+      endpoints.rotateSecret(ctx.prisma, ctx.session.userId, input.id, input.graceHours),
+    ),
+});

@@ -1,0 +1,60 @@
+import {
+  byIdSchema,
+  pageCreateSchema,
+  pageSchema,
+  pageUpdateSchema,
+  projectCreateSchema,
+  projectSchema,
+  projectUpdateSchema,
+} from "@genie/schemas";
+import { z } from "zod";
+import * as funnels from "../services/funnels";
+import { protectedProcedure, router } from "../trpc";
+
+/** Funnel projects and their pages: what registration forms belong to, with embed snippets. */
+export const funnelsRouter = router({
+  list: protectedProcedure
+    .output(z.array(projectSchema))
+    .query(({ ctx }) => funnels.listProjects(ctx.prisma, ctx.session.userId, ctx.publicUrl)),
+
+  byId: protectedProcedure
+    .input(byIdSchema)
+    .output(projectSchema)
+    .query(({ ctx, input }) => funnels.getProject(ctx.prisma, ctx.session.userId, input.id, ctx.publicUrl)),
+
+  create: protectedProcedure
+    .input(projectCreateSchema)
+    .output(projectSchema)
+    .mutation(({ ctx, input }) =>
+      funnels.createProject(ctx.prisma, ctx.session.userId, input, ctx.publicUrl),
+    ),
+
+  update: protectedProcedure
+    .input(projectUpdateSchema)
+    .output(projectSchema)
+    .mutation(({ ctx, input }) =>
+      funnels.updateProject(ctx.prisma, ctx.session.userId, input, ctx.publicUrl),
+    ),
+
+  delete: protectedProcedure
+    .input(byIdSchema)
+    .output(byIdSchema)
+    .mutation(({ ctx, input }) => funnels.deleteProject(ctx.prisma, ctx.session.userId, input.id)),
+
+  pages: router({
+    create: protectedProcedure
+      .input(pageCreateSchema)
+      .output(pageSchema)
+      .mutation(({ ctx, input }) => funnels.createPage(ctx.prisma, ctx.session.userId, input, ctx.publicUrl)),
+
+    update: protectedProcedure
+      .input(pageUpdateSchema)
+      .output(pageSchema)
+      .mutation(({ ctx, input }) => funnels.updatePage(ctx.prisma, ctx.session.userId, input, ctx.publicUrl)),
+
+    delete: protectedProcedure
+      .input(byIdSchema)
+      .output(byIdSchema)
+      .mutation(({ ctx, input }) => funnels.deletePage(ctx.prisma, ctx.session.userId, input.id)),
+  }),
+});

@@ -1,0 +1,35 @@
+import { Readable } from "node:stream";
+import { contactFilterSchema } from "@genie/schemas";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { Auth } from "../auth";
+import type { Database } from "../db";
+import { contactsCsv } from "./contacts";
+
+/**
+ * `GET /api/contacts.csv?search=…&projectId=…`: the signed-in account's contacts as a CSV download.
+ * A plain GET (not tRPC) so a link can download it; the session cookie is SameSite=Lax and the
+ * export changes nothing, so a cross-site link gains an attacker nothing it can read.
+ */
+export async function contactsCsvRoute(app: FastifyInstance, options: { db: Database; auth: Auth }) {
+  app.get("/api/contacts.csv", async (request, reply) => {
+    const session = await options.auth.sessionOf(request.headers);
+    if (!session)
+      return reply.code(401).send({ statusCode: 401, error: "unauthorized", message: "Sign in first." });
+    const parsed = contactFilterSchema.safeParse(request.query);
+    if (!parsed.success) {
+      return reply.code(400).send({
+        statusCode: 400,
+        error: "validation_failed",
+        message: "The export filters are not valid.",
+        fieldErrors: z.flattenError(parsed.error).fieldErrors,
+      });
+    }
+    const day = new Date().toISOString().slice(0, 10);
+    return reply
+      .type("text/csv; charset=utf-8")
+      .header("content-disposition", `attachment; filename="genie-contacts-${day}.csv"`)
+      .header("cache-control", "no-store")
+      .send(Readable.from(contactsCsv(options.db, session.userId, parsed.data)));
+  });
+}

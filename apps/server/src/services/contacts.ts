@@ -1,0 +1,147 @@
+import type { ContactListQuery, ContactView } from "@genie/schemas";
+import type { Database } from "../db";
+import { decodeCursor, encodeCursor, sqlParams } from "./cursor";
+
+type ContactRow = {
+  id: string;
+  created_at: Date | string;
+  email: string;
+  name: string | null;
+  project_id: string;
+  page_id: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_term: string | null;
+  utm_content: string | null;
+  visitor_id: string | null;
+  referrer: string | null;
+  page_url: string | null;
+  landing_page: string | null;
+  custom_fields: Record<string, unknown> | null;
+};
+
+/** `%` and `_` typed into the search box are searched for, not wildcards. */
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * One page of an account's contacts, newest first, by keyset on (created_at, id) (index
+ * contacts(user_id, created_at DESC, id DESC)). The search is a substring of the email or name.
+ */
+export async function listContacts(db: Database, userId: string, query: ContactListQuery) {
+  const p = sqlParams();
+  const where = [`user_id = ${p.add(userId)}::uuid`];
+  if (query.cursor) {
+    const after = decodeCursor(query.cursor);
+    where.push(`(created_at, id) < (${p.add(after.createdAt)}::timestamptz, ${p.add(after.id)}::uuid)`);
+  }
+  if (query.projectId) where.push(`funnel_project_id = ${p.add(query.projectId)}::uuid`);
+  if (query.search) {
+    const pattern = p.add(likePattern(query.search));
+    where.push(`(email ILIKE ${pattern} OR name ILIKE ${pattern})`);
+  }
+  const rows = await db.sql.query<ContactRow>(
+    `SELECT id::text, created_at, email, name, funnel_project_id::text AS project_id,
+            funnel_page_id::text AS page_id, utm_source, utm_medium, utm_campaign, utm_term, utm_content,
+            visitor_id, referrer, page_url, landing_page, custom_fields
+     FROM contacts WHERE ${where.join(" AND ")}
+     ORDER BY created_at DESC, id DESC LIMIT ${p.add(query.limit + 1)}::int`,
+    p.values,
+  );
+  const items = rows.slice(0, query.limit).map(toContactView);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+  };
+}
+
+function toContactView(row: ContactRow): ContactView & { createdAt: Date } {
+  return {
+    id: row.id,
+    createdAt: new Date(row.created_at),
+    email: row.email,
+    name: row.name,
+    projectId: row.project_id,
+    pageId: row.page_id,
+    utm: {
+      source: row.utm_source,
+      medium: row.utm_medium,
+      campaign: row.utm_campaign,
+      term: row.utm_term,
+      content: row.utm_content,
+    },
+    visitorId: row.visitor_id,
+    referrer: row.referrer,
+    pageUrl: row.page_url,
+    landingPage: row.landing_page,
+    customFields: row.custom_fields ?? {},
+  };
+}
+
+const CSV_COLUMNS = [
+  "created_at",
+  "email",
+  "name",
+  "project_id",
+  "page_id",
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "utm_term",
+  "utm_content",
+  "visitor_id",
+  "referrer",
+  "page_url",
+  "landing_page",
+  "custom_fields",
+] as const;
+
+/**
+ * A CSV cell (RFC 4180 quoting). Text a spreadsheet would run as a formula (=, +, -, @, tab, CR) is
+ * prefixed with a quote: contact data comes from anonymous visitors.
+ */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  let text = typeof value === "string" ? value : JSON.stringify(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The account's contacts as CSV lines, read in pages so memory stays flat however many there are. */
+export async function* contactsCsv(
+  db: Database,
+  userId: string,
+  filters: Omit<ContactListQuery, "cursor" | "limit">,
+): AsyncGenerator<string> {
+  yield `${CSV_COLUMNS.join(",")}\r\n`;
+  let cursor: string | undefined;
+  // Bounded: each page moves the keyset strictly back in time, and the loop ends on a short page.
+  for (;;) {
+    const page = await listContacts(db, userId, { ...filters, limit: 1000, ...(cursor && { cursor }) });
+    const lines = page.items.map((c) =>
+      [
+        c.createdAt.toISOString(),
+        c.email,
+        c.name,
+        c.projectId,
+        c.pageId,
+        c.utm.source,
+        c.utm.medium,
+        c.utm.campaign,
+        c.utm.term,
+        c.utm.content,
+        c.visitorId,
+        c.referrer,
+        c.pageUrl,
+        c.landingPage,
+        Object.keys(c.customFields).length > 0 ? c.customFields : null,
+      ]
+        .map(csvCell)
+        .join(","),
+    );
+    if (lines.length > 0) yield `${lines.join("\r\n")}\r\n`;
+    if (!page.nextCursor) return;
+    cursor = page.nextCursor;
+  }
+}

@@ -1,0 +1,186 @@
+import type { EndpointCreate, EndpointUpdate, EndpointView } from "@genie/schemas";
+import { endpointCreateSchema, MAX_CUSTOM_HEADERS } from "@genie/schemas";
+import { generateSecret } from "@genie/webhook-core";
+import { AppError, notFound } from "../errors";
+import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import { checkReceiverUrl } from "./url-check";
+
+/** Everything an endpoint response shows, and the two columns it masks (never sent as they are). */
+const endpointSelect = {
+  id: true,
+  name: true,
+  url: true,
+  enabled: true,
+  retryPreset: true,
+  crm: true,
+  secret: true,
+  previousSecretExpiresAt: true,
+  customHeaders: true,
+  disabledReason: true,
+  disabledAt: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.WebhookEndpointSelect;
+
+type EndpointRow = Prisma.WebhookEndpointGetPayload<{ select: typeof endpointSelect }>;
+
+/** `whsec_…` and the last 4 characters: enough to tell two secrets apart, useless to an attacker. */
+export function secretHint(secret: string): string {
+  return `${secret.startsWith("whsec_") ? "whsec_" : ""}…${secret.slice(-4)}`;
+}
+
+/** A header value's last 4 characters only when it is long enough that they give nothing away. */
+export function headerValueHint(value: string): string {
+  return value.length >= 16 ? `••••${value.slice(-4)}` : "••••";
+}
+
+function headersOf(json: Prisma.JsonValue): Record<string, string> {
+  return json && typeof json === "object" && !Array.isArray(json) ? (json as Record<string, string>) : {};
+}
+
+/** The masked view every response shows. */
+export function toEndpointView(row: EndpointRow): EndpointView {
+  const { secret, customHeaders, previousSecretExpiresAt, ...rest } = row;
+  const graceRunning = previousSecretExpiresAt && previousSecretExpiresAt.getTime() > Date.now();
+  return {
+    ...rest,
+    secretHint: secretHint(secret),
+    previousSecretExpiresAt: graceRunning ? previousSecretExpiresAt : null,
+    // jsonb keeps its own key order: sort, so the list does not shuffle between saves.
+    customHeaders: Object.entries(headersOf(customHeaders))
+      .sort(([a], [b]) => a.toLowerCase().localeCompare(b.toLowerCase()))
+      .map(([name, value]) => ({ name, valueHint: headerValueHint(value) })),
+  };
+}
+
+export async function listEndpoints(prisma: PrismaClient, userId: string): Promise<EndpointView[]> {
+  const rows = await prisma.webhookEndpoint.findMany({
+    where: { userId },
+    select: endpointSelect,
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });
+  return rows.map(toEndpointView);
+}
+
+export async function getEndpoint(prisma: PrismaClient, userId: string, id: string): Promise<EndpointView> {
+  return toEndpointView(await findOwn(prisma, userId, id));
+}
+
+async function findOwn(prisma: PrismaClient, userId: string, id: string): Promise<EndpointRow> {
+  const row = await prisma.webhookEndpoint.findFirst({ where: { id, userId }, select: endpointSelect });
+  if (!row) throw notFound("Endpoint");
+  return row;
+}
+
+/** Creates an endpoint with a fresh secret; this response is the only one that carries it in full. */
+export async function createEndpoint(
+  prisma: PrismaClient,
+  userId: string,
+  input: EndpointCreate,
+  ssrfAllow: readonly string[],
+) {
+  const data = endpointCreateSchema.parse(input);
+  await checkReceiverUrl(data.url, ssrfAllow);
+  const secret = generateSecret();
+  const row = await prisma.webhookEndpoint.create({
+    data: { ...data, userId, secret },
+    select: endpointSelect,
+  });
+  return { endpoint: toEndpointView(row), secret };
+}
+
+/**
+ * Applies a partial update. Disabling by hand records when; re-enabling clears the reason and reports
+ * how many deliveries failed since the endpoint's last success, so the dashboard can offer to
+ * redeliver them (deliveries that were still pending simply resume).
+ */
+export async function updateEndpoint(
+  prisma: PrismaClient,
+  userId: string,
+  input: EndpointUpdate,
+  ssrfAllow: readonly string[],
+) {
+  const current = await findOwn(prisma, userId, input.id);
+  if (input.url !== undefined && input.url !== current.url) await checkReceiverUrl(input.url, ssrfAllow);
+
+  const data: Prisma.WebhookEndpointUpdateManyMutationInput = {};
+  if (input.name !== undefined) data.name = input.name;
+  if (input.url !== undefined) data.url = input.url;
+  if (input.retryPreset !== undefined) data.retryPreset = input.retryPreset;
+  if (input.crm !== undefined) data.crm = input.crm;
+  if (input.customHeaders !== undefined)
+    data.customHeaders = patchHeaders(current.customHeaders, input.customHeaders);
+  const reEnabled = input.enabled === true && !current.enabled;
+  if (input.enabled !== undefined && input.enabled !== current.enabled) {
+    data.enabled = input.enabled;
+    data.disabledAt = input.enabled ? null : new Date();
+    data.disabledReason = input.enabled ? null : "Disabled in settings.";
+  }
+  // Scoped by account in the write itself, not only by the read above.
+  const { count } = await prisma.webhookEndpoint.updateMany({ where: { id: input.id, userId }, data });
+  if (count === 0) throw notFound("Endpoint");
+  const endpoint = await getEndpoint(prisma, userId, input.id);
+  return {
+    endpoint,
+    failedWhileDisabled: reEnabled ? await failedSinceLastSuccess(prisma, userId, input.id) : null,
+  };
+}
+
+function patchHeaders(
+  current: Prisma.JsonValue,
+  patch: Record<string, string | null>,
+): Record<string, string> {
+  const headers = { ...headersOf(current) };
+  for (const [name, value] of Object.entries(patch)) {
+    // Header names are case-insensitive: one spelling replaces another.
+    for (const existing of Object.keys(headers)) {
+      if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
+    }
+    if (value !== null) headers[name] = value;
+  }
+  if (Object.keys(headers).length > MAX_CUSTOM_HEADERS) {
+    throw new AppError("BAD_REQUEST", {
+      userMessage: `An endpoint has at most ${MAX_CUSTOM_HEADERS} custom headers.`,
+    });
+  }
+  return headers;
+}
+
+/** Failed deliveries of an endpoint since its last successful one: what an outage left behind. */
+async function failedSinceLastSuccess(prisma: PrismaClient, userId: string, endpointId: string) {
+  const lastSuccess = await prisma.webhookDelivery.findFirst({
+    where: { userId, endpointId, status: "succeeded" },
+    orderBy: { completedAt: "desc" },
+    select: { completedAt: true, createdAt: true },
+  });
+  const since = lastSuccess?.completedAt ?? lastSuccess?.createdAt ?? new Date(0);
+  const count = await prisma.webhookDelivery.count({
+    where: { userId, endpointId, status: "failed", createdAt: { gte: since } },
+  });
+  return { count, since };
+}
+
+export async function deleteEndpoint(prisma: PrismaClient, userId: string, id: string) {
+  const { count } = await prisma.webhookEndpoint.deleteMany({ where: { id, userId } });
+  if (count === 0) throw notFound("Endpoint");
+  return { id };
+}
+
+/**
+ * A new secret; the current one keeps signing beside it for `graceHours` (receivers holding either
+ * verify), then stops. Rotating again during a grace period drops the oldest secret at once.
+ */
+export async function rotateSecret(prisma: PrismaClient, userId: string, id: string, graceHours: number) {
+  const current = await findOwn(prisma, userId, id);
+  const secret = generateSecret();
+  const { count } = await prisma.webhookEndpoint.updateMany({
+    where: { id, userId },
+    data: {
+      secret,
+      previousSecret: graceHours > 0 ? current.secret : null,
+      previousSecretExpiresAt: graceHours > 0 ? new Date(Date.now() + graceHours * 3_600_000) : null,
+    },
+  });
+  if (count === 0) throw notFound("Endpoint");
+  return { endpoint: await getEndpoint(prisma, userId, id), secret };
+}

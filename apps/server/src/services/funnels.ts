@@ -1,0 +1,134 @@
+import type {
+  PageCreate,
+  PageUpdate,
+  PageView,
+  ProjectCreate,
+  ProjectUpdate,
+  ProjectView,
+} from "@genie/schemas";
+import { pageCreateSchema, projectCreateSchema } from "@genie/schemas";
+import { notFound } from "../errors";
+import type { Prisma, PrismaClient } from "../generated/prisma/client";
+
+const pageSelect = {
+  id: true,
+  projectId: true,
+  name: true,
+  url: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.FunnelPageSelect;
+
+const projectSelect = {
+  id: true,
+  name: true,
+  allowedOrigins: true,
+  enabled: true,
+  createdAt: true,
+  updatedAt: true,
+  pages: { select: pageSelect, orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+} satisfies Prisma.FunnelProjectSelect;
+
+type ProjectRow = Prisma.FunnelProjectGetPayload<{ select: typeof projectSelect }>;
+type PageRow = Prisma.FunnelPageGetPayload<{ select: typeof pageSelect }>;
+
+/**
+ * The HTML a marketer pastes into a funnel page: the form SDK's <script> build, told which project
+ * and page the registrations belong to and where to post them. Ids and URL are attribute-escaped.
+ */
+export function embedSnippet(publicUrl: string, projectId: string, pageId?: string): string {
+  const base = publicUrl.replace(/\/+$/, "");
+  const page = pageId ? ` data-page="${escapeAttribute(pageId)}"` : "";
+  return [
+    `<form data-genie-form data-project="${escapeAttribute(projectId)}"${page}></form>`,
+    `<script src="${escapeAttribute(base)}/sdk/genie-form.js" data-api="${escapeAttribute(base)}" async></script>`,
+  ].join("\n");
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function toPageView(row: PageRow, publicUrl: string): PageView {
+  return { ...row, embedSnippet: embedSnippet(publicUrl, row.projectId, row.id) };
+}
+
+function toProjectView(row: ProjectRow, publicUrl: string): ProjectView {
+  return {
+    ...row,
+    embedSnippet: embedSnippet(publicUrl, row.id),
+    pages: row.pages.map((page) => toPageView(page, publicUrl)),
+  };
+}
+
+export async function listProjects(prisma: PrismaClient, userId: string, publicUrl: string) {
+  const rows = await prisma.funnelProject.findMany({
+    where: { userId },
+    select: projectSelect,
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });
+  return rows.map((row) => toProjectView(row, publicUrl));
+}
+
+export async function getProject(prisma: PrismaClient, userId: string, id: string, publicUrl: string) {
+  const row = await prisma.funnelProject.findFirst({ where: { id, userId }, select: projectSelect });
+  if (!row) throw notFound("Project");
+  return toProjectView(row, publicUrl);
+}
+
+export async function createProject(
+  prisma: PrismaClient,
+  userId: string,
+  input: ProjectCreate,
+  publicUrl: string,
+) {
+  const data = projectCreateSchema.parse(input);
+  const row = await prisma.funnelProject.create({ data: { ...data, userId }, select: projectSelect });
+  return toProjectView(row, publicUrl);
+}
+
+/** Changes reach the public intake within its project cache's lifetime (1 s). */
+export async function updateProject(
+  prisma: PrismaClient,
+  userId: string,
+  input: ProjectUpdate,
+  publicUrl: string,
+) {
+  const { id, ...data } = input;
+  const { count } = await prisma.funnelProject.updateMany({ where: { id, userId }, data });
+  if (count === 0) throw notFound("Project");
+  return getProject(prisma, userId, id, publicUrl);
+}
+
+/** Deletes the project with its pages and contacts (and their deliveries). */
+export async function deleteProject(prisma: PrismaClient, userId: string, id: string) {
+  const { count } = await prisma.funnelProject.deleteMany({ where: { id, userId } });
+  if (count === 0) throw notFound("Project");
+  return { id };
+}
+
+export async function createPage(prisma: PrismaClient, userId: string, input: PageCreate, publicUrl: string) {
+  const data = pageCreateSchema.parse(input);
+  const project = await prisma.funnelProject.findFirst({
+    where: { id: data.projectId, userId },
+    select: { id: true },
+  });
+  if (!project) throw notFound("Project");
+  const row = await prisma.funnelPage.create({ data, select: pageSelect });
+  return toPageView(row, publicUrl);
+}
+
+export async function updatePage(prisma: PrismaClient, userId: string, input: PageUpdate, publicUrl: string) {
+  const { id, ...data } = input;
+  const { count } = await prisma.funnelPage.updateMany({ where: { id, project: { userId } }, data });
+  if (count === 0) throw notFound("Page");
+  const row = await prisma.funnelPage.findFirst({ where: { id, project: { userId } }, select: pageSelect });
+  if (!row) throw notFound("Page");
+  return toPageView(row, publicUrl);
+}
+
+export async function deletePage(prisma: PrismaClient, userId: string, id: string) {
+  const { count } = await prisma.funnelPage.deleteMany({ where: { id, project: { userId } } });
+  if (count === 0) throw notFound("Page");
+  return { id };
+}

@@ -1,0 +1,125 @@
+import type { LogDetail, LogListQuery, LogSummary } from "@genie/schemas";
+import type { Database } from "../db";
+import { notFound } from "../errors";
+import type { Prisma } from "../generated/prisma/client";
+import { decodeCursor, encodeCursor, sqlParams } from "./cursor";
+
+const SUMMARY_COLUMNS = `l.id::text AS id, l.created_at AS "createdAt", l.delivery_id::text AS "deliveryId",
+  l.endpoint_id::text AS "endpointId", l.event_type AS "eventType", l.webhook_url AS "webhookUrl",
+  l.success, l.status_code AS "statusCode", l.error_kind AS "errorKind", l.error_message AS "errorMessage",
+  l.attempt_number AS "attemptNumber", l.duration_ms AS "durationMs"`;
+
+/**
+ * One page of an account's delivery attempts, newest first, by keyset: the cursor is the last row's
+ * (created_at, id), so a deep page costs what the first does (index webhook_logs(user_id, created_at
+ * DESC, id DESC)). Written in SQL rather than Prisma to control exactly that plan.
+ */
+export async function listLogs(db: Database, userId: string, filters: LogListQuery) {
+  const p = sqlParams();
+  const where = [`l.user_id = ${p.add(userId)}::uuid`];
+  if (filters.cursor) {
+    const after = decodeCursor(filters.cursor);
+    where.push(`(l.created_at, l.id) < (${p.add(after.createdAt)}::timestamptz, ${p.add(after.id)}::uuid)`);
+  }
+  if (filters.status) where.push(`l.success = ${p.add(filters.status === "succeeded")}`);
+  if (filters.eventType) where.push(`l.event_type = ${p.add(filters.eventType)}`);
+  if (filters.endpointId) where.push(`l.endpoint_id = ${p.add(filters.endpointId)}::uuid`);
+  if (filters.from) where.push(`l.created_at >= ${p.add(filters.from)}::timestamptz`);
+  if (filters.to) where.push(`l.created_at < ${p.add(filters.to)}::timestamptz`);
+  if (filters.contactEmail) {
+    where.push(`l.delivery_id IN (
+      SELECT d.id FROM contacts c JOIN webhook_deliveries d ON d.contact_id = c.id
+      WHERE c.user_id = $1::uuid AND lower(c.email) = lower(${p.add(filters.contactEmail)}))`);
+  }
+  // One row more than the page tells whether another page follows.
+  const rows = await db.sql.query<LogSummary & { createdAt: Date; id: string }>(
+    `SELECT ${SUMMARY_COLUMNS} FROM webhook_logs l WHERE ${where.join(" AND ")}
+     ORDER BY l.created_at DESC, l.id DESC LIMIT ${p.add(filters.limit + 1)}::int`,
+    p.values,
+  );
+  const items = rows.slice(0, filters.limit).map(normalise);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor:
+      rows.length > filters.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+  };
+}
+
+/** node-postgres and PGlite agree on types here except that PGlite may hand back timestamps as strings. */
+function normalise<T extends { createdAt: Date | string }>(row: T): T & { createdAt: Date } {
+  return { ...row, createdAt: new Date(row.createdAt) };
+}
+
+const detailSelect = {
+  id: true,
+  createdAt: true,
+  deliveryId: true,
+  endpointId: true,
+  eventType: true,
+  webhookUrl: true,
+  success: true,
+  statusCode: true,
+  errorKind: true,
+  errorMessage: true,
+  attemptNumber: true,
+  durationMs: true,
+  deliveredAt: true,
+  payload: true,
+  requestHeaders: true,
+  responseExcerpt: true,
+} satisfies Prisma.WebhookLogSelect;
+
+const summarySelect = {
+  id: true,
+  createdAt: true,
+  deliveryId: true,
+  endpointId: true,
+  eventType: true,
+  webhookUrl: true,
+  success: true,
+  statusCode: true,
+  errorKind: true,
+  errorMessage: true,
+  attemptNumber: true,
+  durationMs: true,
+} satisfies Prisma.WebhookLogSelect;
+
+/** One attempt in full, with its delivery's state and all of that delivery's attempts. */
+export async function getLog(db: Database, userId: string, id: string): Promise<LogDetail> {
+  const { prisma } = db;
+  const log = await prisma.webhookLog.findFirst({ where: { id, userId }, select: detailSelect });
+  if (!log) throw notFound("Log entry");
+  const delivery = log.deliveryId
+    ? await prisma.webhookDelivery.findFirst({
+        where: { id: log.deliveryId, userId },
+        select: {
+          id: true,
+          eventId: true,
+          status: true,
+          attemptCount: true,
+          nextAttemptAt: true,
+          completedAt: true,
+          contactId: true,
+        },
+      })
+    : null;
+  const timeline = delivery
+    ? await prisma.webhookLog.findMany({
+        where: { deliveryId: delivery.id, userId },
+        select: summarySelect,
+        orderBy: [{ attemptNumber: "asc" }, { createdAt: "asc" }],
+        take: 100,
+      })
+    : [pick(log)];
+  return {
+    log: { ...log, requestHeaders: (log.requestHeaders as Record<string, string> | null) ?? null },
+    delivery,
+    timeline,
+  };
+}
+
+function pick(log: Prisma.WebhookLogGetPayload<{ select: typeof detailSelect }>): LogSummary {
+  const { deliveredAt: _d, payload: _p, requestHeaders: _h, responseExcerpt: _r, ...summary } = log;
+  return summary;
+}

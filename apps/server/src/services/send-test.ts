@@ -1,0 +1,153 @@
+import { randomUUID } from "node:crypto";
+import type { RegistrationWebhook, SendTestInput, SendTestResult } from "@genie/schemas";
+import { type DeliveryResult, deliverOnce, generateSecret } from "@genie/webhook-core";
+import type { Database } from "../db";
+import { attemptHeaders, maskHeaders } from "../delivery/attempt";
+import { isAppError, notFound } from "../errors";
+import type { Prisma } from "../generated/prisma/client";
+import type { Outbound } from "./outbound";
+import { checkReceiverUrl } from "./url-check";
+
+/** The sample a test sends: a registration's shape, so a CRM can map its fields from it. */
+export function testWebhookBody(eventId: string, now = new Date()): string {
+  const body: Omit<RegistrationWebhook, "event"> & { event: "webhook.test" } = {
+    id: eventId,
+    event: "webhook.test",
+    timestamp: now.toISOString(),
+    data: {
+      contactId: "00000000-0000-4000-8000-000000000000",
+      email: "test.contact@example.com",
+      name: "Test Contact",
+      funnel: {
+        projectId: "00000000-0000-4000-8000-000000000001",
+        projectName: "Test funnel",
+        pageId: null,
+        pageUrl: "https://funnel.example.com/test",
+      },
+      visitor: { id: "v_test", userAgent: "GenieAI/1.0 (test)", referrer: null },
+      utm: { source: "genie", medium: "test", campaign: "webhook-test", term: null, content: null },
+      fields: { note: "This is a test webhook from Genie." },
+    },
+  };
+  return JSON.stringify(body);
+}
+
+type Target = {
+  url: string;
+  endpointId: string | null;
+  secrets: string[];
+  customHeaders: Record<string, string>;
+};
+
+/**
+ * One synchronous, signed attempt with a `webhook.test` body, logged like any attempt (a webhook_logs
+ * row without a delivery), and answered with what happened. Failures are results, not errors: the
+ * person testing wants the status, the latency and the receiver's answer. Only a saved endpoint of
+ * another account is an error (NOT_FOUND).
+ */
+export async function sendTest(
+  db: Database,
+  userId: string,
+  input: SendTestInput,
+  outbound: Outbound,
+): Promise<SendTestResult> {
+  const target =
+    "endpointId" in input ? await savedTarget(db, userId, input.endpointId) : unsavedTarget(input);
+  const eventId = `evt_test_${randomUUID().replaceAll("-", "")}`;
+  const body = testWebhookBody(eventId);
+  const headers = attemptHeaders({
+    eventId,
+    body,
+    secrets: target.secrets,
+    customHeaders: target.customHeaders,
+  });
+
+  let result: DeliveryResult;
+  try {
+    // The save-time check first, for its clearer reason; the guarded pool checks again at connect.
+    await checkReceiverUrl(target.url, outbound.ssrfAllow);
+    result = await deliverOnce({
+      url: target.url,
+      body,
+      headers,
+      timeoutMs: outbound.timeoutMs,
+      ...(outbound.agent && { dispatcher: outbound.agent }),
+    });
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    result = { ok: false, errorKind: "ssrf-blocked", errorMessage: error.userMessage, durationMs: 0 };
+  }
+
+  const statusCode = result.statusCode ?? null;
+  const errorKind = result.ok ? null : (result.errorKind ?? "http");
+  const errorMessage = result.ok ? null : (result.errorMessage ?? `receiver answered ${statusCode}`);
+  const requestHeaders = maskHeaders(headers, target.customHeaders);
+  const durationMs = Math.round(result.durationMs);
+  const log = await db.prisma.webhookLog.create({
+    data: {
+      userId,
+      endpointId: target.endpointId,
+      eventType: "webhook.test",
+      payload: JSON.parse(body) as Prisma.InputJsonValue,
+      webhookUrl: target.url,
+      statusCode,
+      success: result.ok,
+      errorKind,
+      errorMessage,
+      attemptNumber: 1,
+      deliveredAt: result.ok ? new Date() : null,
+      durationMs,
+      requestHeaders,
+      responseExcerpt: result.responseExcerpt ?? null,
+    },
+    select: { id: true },
+  });
+  return {
+    ok: result.ok,
+    url: target.url,
+    statusCode,
+    durationMs,
+    errorKind,
+    errorMessage,
+    responseExcerpt: result.responseExcerpt ?? null,
+    requestHeaders,
+    logId: log.id,
+  };
+}
+
+async function savedTarget(db: Database, userId: string, endpointId: string): Promise<Target> {
+  const endpoint = await db.prisma.webhookEndpoint.findFirst({
+    where: { id: endpointId, userId },
+    select: {
+      id: true,
+      url: true,
+      secret: true,
+      previousSecret: true,
+      previousSecretExpiresAt: true,
+      customHeaders: true,
+    },
+  });
+  if (!endpoint) throw notFound("Endpoint");
+  // During a rotation's grace period both secrets sign, exactly as real deliveries do.
+  const graceRunning =
+    endpoint.previousSecret && (endpoint.previousSecretExpiresAt?.getTime() ?? 0) > Date.now();
+  return {
+    url: endpoint.url,
+    endpointId: endpoint.id,
+    secrets:
+      graceRunning && endpoint.previousSecret
+        ? [endpoint.secret, endpoint.previousSecret]
+        : [endpoint.secret],
+    customHeaders: (endpoint.customHeaders ?? {}) as Record<string, string>,
+  };
+}
+
+/** A URL not saved yet has no secret: a throwaway one signs, so the headers look as they will. */
+function unsavedTarget(input: Extract<SendTestInput, { url: string }>): Target {
+  return {
+    url: input.url,
+    endpointId: null,
+    secrets: [generateSecret()],
+    customHeaders: input.customHeaders,
+  };
+}

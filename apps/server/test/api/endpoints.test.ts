@@ -1,0 +1,128 @@
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Database } from "../../src/db";
+import { type ApiCaller, createApiHarness, createOwner } from "../support/api";
+import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "../support/databases";
+
+for (const mode of DATABASE_MODES) {
+  describe.skipIf(!isModeAvailable(mode))(`endpoints (settings) on ${mode}`, () => {
+    let db: Database;
+    let harness: ReturnType<typeof createApiHarness>;
+    let alice: ApiCaller;
+
+    beforeAll(async () => {
+      db = await openTestDatabase(mode);
+      harness = createApiHarness(db);
+      alice = harness.as(await createOwner(db.prisma, "Alice"));
+    });
+    afterAll(async () => {
+      await harness?.close();
+      await db?.close();
+    });
+
+    test("create returns a whsec_ secret once, and list shows only a hint of it", async () => {
+      const created = await alice.endpoints.create({ url: "https://crm.example.com/hook", crm: "zapier" });
+      expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+      expect(created.endpoint.secretHint).toBe(`whsec_…${created.secret.slice(-4)}`);
+      const listed = await alice.endpoints.list();
+      expect(listed.map((e) => e.id)).toContain(created.endpoint.id);
+      expect(JSON.stringify(listed)).not.toContain(created.secret);
+      const stored = await db.prisma.webhookEndpoint.findUniqueOrThrow({
+        where: { id: created.endpoint.id },
+      });
+      expect(stored.secret).toBe(created.secret);
+    });
+
+    test("rotation returns a new secret and keeps the old one signing for the grace period", async () => {
+      const { endpoint, secret: first } = await alice.endpoints.create({ url: "https://crm.example.com/r" });
+      const rotated = await alice.endpoints.rotateSecret({ id: endpoint.id, graceHours: 2 });
+      expect(rotated.secret).not.toBe(first);
+      const expires = new Date(rotated.endpoint.previousSecretExpiresAt ?? 0).getTime();
+      expect(expires - Date.now()).toBeGreaterThan(2 * 3_600_000 - 60_000);
+      expect(expires - Date.now()).toBeLessThanOrEqual(2 * 3_600_000);
+      const stored = await db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+      expect([stored.secret, stored.previousSecret]).toEqual([rotated.secret, first]);
+    });
+
+    test("custom headers are stored, masked in responses, and patched by name", async () => {
+      const token = "Bearer 0123456789abcdefSECRET";
+      const { endpoint } = await alice.endpoints.create({
+        url: "https://hook.make.com/abc",
+        crm: "make",
+        customHeaders: { "x-make-apikey": "short-key", Authorization: token },
+      });
+      expect(endpoint.customHeaders).toEqual([
+        { name: "Authorization", valueHint: "••••CRET" },
+        { name: "x-make-apikey", valueHint: "••••" },
+      ]);
+      const updated = await alice.endpoints.update({
+        id: endpoint.id,
+        customHeaders: { "X-Make-ApiKey": null, "x-extra": "value-of-extra" },
+      });
+      expect(updated.endpoint.customHeaders.map((h) => h.name)).toEqual(["Authorization", "x-extra"]);
+      const stored = await db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+      expect(stored.customHeaders).toEqual({ Authorization: token, "x-extra": "value-of-extra" });
+    });
+
+    test("headers Genie sets itself cannot be overridden", async () => {
+      await expect(
+        alice.endpoints.create({
+          url: "https://crm.example.com/h",
+          customHeaders: { "Webhook-Signature": "x" },
+        }),
+      ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    });
+
+    test.each([
+      ["http://169.254.169.254/latest/meta-data", "cloud metadata"],
+      ["http://10.1.2.3/hook", "private"],
+      ["http://localhost:8080/hook", "loopback"],
+      ["http://[::1]/hook", "loopback"],
+      ["http://user:pw@crm.example.com/hook", "credentials"],
+    ])("refuses to save %s with a reason (%s)", async (url, reason) => {
+      const error = await alice.endpoints.create({ url }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe("BAD_REQUEST");
+      expect((error as TRPCError).message).toContain(reason);
+    });
+
+    test("refuses URLs that are not http(s)", async () => {
+      await expect(alice.endpoints.create({ url: "ftp://crm.example.com/x" })).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+      });
+    });
+
+    test("disabling records when; re-enabling clears the reason and counts the failures since the last success", async () => {
+      const { endpoint } = await alice.endpoints.create({ url: "https://crm.example.com/d" });
+      const disabled = await alice.endpoints.update({ id: endpoint.id, enabled: false });
+      expect(disabled.endpoint).toMatchObject({ enabled: false, disabledReason: "Disabled in settings." });
+      expect(disabled.endpoint.disabledAt).not.toBeNull();
+      expect(disabled.failedWhileDisabled).toBeNull();
+      const userId = (await db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } }))
+        .userId;
+      for (const status of ["succeeded", "failed", "failed"] as const) {
+        await db.prisma.webhookDelivery.create({
+          data: {
+            userId,
+            endpointId: endpoint.id,
+            eventId: `evt_${Math.random()}`,
+            eventType: "registration.submitted",
+            body: "{}",
+            status,
+            completedAt: new Date(),
+          },
+        });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const enabled = await alice.endpoints.update({ id: endpoint.id, enabled: true });
+      expect(enabled.endpoint).toMatchObject({ enabled: true, disabledReason: null, disabledAt: null });
+      expect(enabled.failedWhileDisabled?.count).toBe(2);
+    });
+
+    test("delete removes the endpoint; a second delete is NOT_FOUND", async () => {
+      const { endpoint } = await alice.endpoints.create({ url: "https://crm.example.com/x" });
+      await expect(alice.endpoints.delete({ id: endpoint.id })).resolves.toEqual({ id: endpoint.id });
+      await expect(alice.endpoints.delete({ id: endpoint.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    });
+  });
+}

@@ -1,0 +1,168 @@
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Database } from "../../src/db";
+import { appRouter } from "../../src/routers/_app";
+import {
+  type Activity,
+  type ApiCaller,
+  createApiHarness,
+  createOwner,
+  SEEDED_SECRETS,
+  seedActivity,
+} from "../support/api";
+import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "../support/databases";
+
+const DAY = 86_400_000;
+const range = () => ({
+  from: new Date(Date.now() - DAY).toISOString(),
+  to: new Date(Date.now() + DAY).toISOString(),
+});
+
+/**
+ * Every procedure, called with account A's ids. `byId`: the call names one of A's records, so anyone
+ * else gets NOT_FOUND. `scoped`: the call names nothing, so anyone else gets an answer about their own
+ * account only.
+ */
+type Case = { kind: "byId" | "scoped"; call: (api: ApiCaller, a: Activity) => Promise<unknown> };
+const byId = (call: Case["call"]): Case => ({ kind: "byId", call });
+const scoped = (call: Case["call"]): Case => ({ kind: "scoped", call });
+
+const CASES: Record<string, Case> = {
+  "account.me": scoped((api) => api.account.me()),
+  "endpoints.list": scoped((api) => api.endpoints.list()),
+  "endpoints.byId": byId((api, a) => api.endpoints.byId({ id: a.endpointId })),
+  "endpoints.create": scoped((api) => api.endpoints.create({ url: "https://crm.example.com/new" })),
+  "endpoints.update": byId((api, a) =>
+    api.endpoints.update({ id: a.endpointId, name: "renamed", enabled: false }),
+  ),
+  "endpoints.rotateSecret": byId((api, a) => api.endpoints.rotateSecret({ id: a.endpointId })),
+  "endpoints.delete": byId((api, a) => api.endpoints.delete({ id: a.endpointId })),
+  "funnels.list": scoped((api) => api.funnels.list()),
+  "funnels.byId": byId((api, a) => api.funnels.byId({ id: a.projectId })),
+  "funnels.create": scoped((api) => api.funnels.create({ name: "New" })),
+  "funnels.update": byId((api, a) => api.funnels.update({ id: a.projectId, name: "Renamed" })),
+  "funnels.delete": byId((api, a) => api.funnels.delete({ id: a.projectId })),
+  "funnels.pages.create": byId((api, a) => api.funnels.pages.create({ projectId: a.projectId, name: "P" })),
+  "funnels.pages.update": byId((api, a) => api.funnels.pages.update({ id: a.pageId, name: "Renamed" })),
+  "funnels.pages.delete": byId((api, a) => api.funnels.pages.delete({ id: a.pageId })),
+  "logs.list": scoped((api) => api.logs.list({})),
+  "logs.byId": byId((api, a) => api.logs.byId({ id: a.logIds[0] ?? "" })),
+  "deliveries.redeliver": byId((api, a) => api.deliveries.redeliver({ id: a.deliveryIds.failed })),
+  "deliveries.redeliverFailed": scoped((api) => api.deliveries.redeliverFailed(range())),
+  "deliveries.cancel": byId((api, a) => api.deliveries.cancel({ id: a.deliveryIds.pending })),
+  "contacts.list": scoped((api) => api.contacts.list({})),
+  "stats.overview": scoped((api) => api.stats.overview({ ...range(), bucket: "hour" })),
+  "webhooks.sendTest": byId((api, a) => api.webhooks.sendTest({ endpointId: a.endpointId })),
+};
+
+/** Deletes last (a page before its project), so the walk sees everything before it goes. */
+const rank = (path: string) => (path.endsWith("delete") ? (path.startsWith("funnels.pages") ? 1 : 2) : 0);
+const ORDERED = Object.entries(CASES).sort(([a], [b]) => rank(a) - rank(b));
+
+test("every procedure but the public health check has an isolation case", () => {
+  const procedures = Object.keys(appRouter._def.procedures).filter((path) => path !== "system.health");
+  expect(procedures.sort()).toEqual(Object.keys(CASES).sort());
+});
+
+for (const mode of DATABASE_MODES) {
+  describe.skipIf(!isModeAvailable(mode))(`account isolation on ${mode}`, () => {
+    let db: Database;
+    let harness: ReturnType<typeof createApiHarness>;
+    let aliceId: string;
+    let alice: Activity;
+    let bob: ApiCaller;
+    let aliceBefore: unknown;
+
+    /** Everything of Alice's that a call by someone else could have changed. */
+    const snapshot = async () => {
+      const { prisma } = db;
+      const where = { userId: aliceId };
+      return {
+        endpoints: await prisma.webhookEndpoint.findMany({ where, orderBy: { id: "asc" } }),
+        projects: await prisma.funnelProject.findMany({
+          where,
+          include: { pages: true },
+          orderBy: { id: "asc" },
+        }),
+        deliveries: await prisma.webhookDelivery.findMany({ where, orderBy: { id: "asc" } }),
+        logs: await prisma.webhookLog.count({ where }),
+      };
+    };
+
+    beforeAll(async () => {
+      db = await openTestDatabase(mode);
+      harness = createApiHarness(db);
+      aliceId = await createOwner(db.prisma, "Alice");
+      alice = await seedActivity(db.prisma, aliceId);
+      const bobId = await createOwner(db.prisma, "Bob");
+      await seedActivity(db.prisma, bobId);
+      bob = harness.as(bobId);
+      aliceBefore = await snapshot();
+    });
+    afterAll(async () => {
+      await harness?.close();
+      await db?.close();
+    });
+
+    test.each(ORDERED)("%s refuses an anonymous caller with UNAUTHORIZED", async (_path, { call }) => {
+      const error = await call(harness.as(null), alice).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe("UNAUTHORIZED");
+    });
+
+    test.each(ORDERED)("%s gives another account nothing of account A", async (_path, { kind, call }) => {
+      if (kind === "byId") {
+        const error = await call(bob, alice).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TRPCError);
+        expect((error as TRPCError).code).toBe("NOT_FOUND");
+        // The same answer as for an id that exists nowhere: nothing about A is disclosed.
+        expect((error as TRPCError).message).toMatch(/ not found\.$/);
+      } else {
+        const text = JSON.stringify(await call(bob, alice));
+        const contact = await db.prisma.contact.findUniqueOrThrow({ where: { id: alice.contactId } });
+        for (const id of [
+          aliceId,
+          alice.endpointId,
+          alice.projectId,
+          alice.pageId,
+          alice.contactId,
+          contact.email,
+          ...Object.values(alice.deliveryIds),
+          ...alice.logIds,
+        ]) {
+          expect(text).not.toContain(id);
+        }
+      }
+    });
+
+    test("account A's data is unchanged after everything another account tried", async () => {
+      expect(await snapshot()).toEqual(aliceBefore);
+    });
+
+    test("no response contains a full secret or header value, except create and rotate", async () => {
+      const owner = harness.as(aliceId);
+      const activity = await seedActivity(db.prisma, aliceId);
+      const secrets = new Set(Object.values(SEEDED_SECRETS));
+      const outputs: [string, string][] = [];
+      for (const [path, { call }] of ORDERED) {
+        const output = await call(owner, activity);
+        const text = JSON.stringify(output);
+        if (path === "endpoints.create" || path === "endpoints.rotateSecret") {
+          // The one place a secret is shown: remember it, it must not appear anywhere after this.
+          const { secret } = output as { secret: string };
+          expect(secret).toMatch(/^whsec_/);
+          expect(text).toContain(secret);
+          secrets.add(secret);
+        } else {
+          outputs.push([path, text]);
+        }
+      }
+      expect(outputs.length).toBe(ORDERED.length - 2);
+      for (const [path, text] of outputs) {
+        for (const secret of secrets) expect(text, `${path} leaks a secret`).not.toContain(secret);
+        // Whatever was rotated out or created along the way: no whsec_ key in full anywhere.
+        expect(text, `${path} leaks a whsec_ key`).not.toMatch(/whsec_[A-Za-z0-9+/=]{20,}/);
+      }
+    });
+  });
+}

@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { dateInputSchema, timestampSchema } from "./accounts";
+import { DELIVERY_STATUSES } from "./logs";
+
+const HOUR = 3_600_000;
+/** At most this many buckets per chart: 31 days of hours, about a year of days. */
+const MAX_SPAN_MS = { hour: 31 * 24 * HOUR, day: 366 * 24 * HOUR } as const;
+
+/** stats.overview: attempts in [from, to), bucketed by UTC hour or day. */
+export const statsInputSchema = z
+  .strictObject({
+    from: dateInputSchema,
+    to: dateInputSchema,
+    bucket: z.enum(["hour", "day"]).default("hour"),
+    endpointId: z.uuid().optional(),
+  })
+  .refine((s) => s.from < s.to, { message: "from must be before to", path: ["to"] })
+  .refine((s) => s.to.getTime() - s.from.getTime() <= MAX_SPAN_MS[s.bucket], {
+    message: "at most 31 days by hour or 366 days by day",
+    path: ["from"],
+  });
+export type StatsQuery = z.output<typeof statsInputSchema>;
+
+const latency = { p50Ms: z.number().nullable(), p95Ms: z.number().nullable(), p99Ms: z.number().nullable() };
+
+export const statsSchema = z.object({
+  /** Attempts in the range (test sends included), their success rate (0–1, null without attempts). */
+  totals: z.object({
+    attempts: z.number(),
+    succeeded: z.number(),
+    failed: z.number(),
+    successRate: z.number().nullable(),
+    ...latency,
+  }),
+  /** Deliveries created in the range, by their current status. */
+  deliveries: z.object(
+    Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, z.number()])) as Record<
+      (typeof DELIVERY_STATUSES)[number],
+      z.ZodNumber
+    >,
+  ),
+  /** One point per bucket, empty buckets included, oldest first. */
+  series: z.array(
+    z.object({
+      at: timestampSchema,
+      attempts: z.number(),
+      succeeded: z.number(),
+      failed: z.number(),
+      ...latency,
+    }),
+  ),
+});
+export type StatsView = z.input<typeof statsSchema>;
