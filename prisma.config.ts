@@ -2,6 +2,7 @@
 // engine download): PostgreSQL when DATABASE_URL is set, else the embedded PGlite database under
 // GENIE_DATA_DIR, the same choice the server makes at start (apps/server/src/db).
 // Run the CLI through `pnpm db:*` (scripts/prisma.mjs), which sets the environment it needs.
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -28,6 +29,8 @@ export default defineConfig({
       });
     }
     const dataDir = path.resolve(process.env.GENIE_DATA_DIR ?? ".genie", "pglite");
+    // PGlite creates its own folder but not the parents; a fresh clone has neither.
+    mkdirSync(path.dirname(dataDir), { recursive: true });
     // biome-ignore lint/suspicious/noExplicitAny: pglite-prisma-adapter's types lag Prisma 6.19.
     return new PrismaPGlite(new PGlite(dataDir)) as any;
   },

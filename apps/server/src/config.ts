@@ -39,7 +39,16 @@ const envSchema = z.object({
   GENIE_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   GENIE_RATE_LIMIT_PER_CLIENT: z.coerce.number().int().min(1).default(120),
   GENIE_RATE_LIMIT_PER_PROJECT: z.coerce.number().int().min(1).default(6000),
+  GENIE_AUTO_DISABLE_HOURS: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 365)
+    .default(72),
+  BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
 });
+
+/** Variables whose value must never appear in an error message. */
+const SECRET_VARIABLES = new Set(["BETTER_AUTH_SECRET", "DATABASE_URL"]);
 
 export type Config = {
   port: number;
@@ -47,6 +56,12 @@ export type Config = {
   role: Role;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
   database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
+  /**
+   * Signs session cookies (BETTER_AUTH_SECRET). Required on PostgreSQL (except by workers), where every
+   * API process must share it; `null` on the embedded database means one kept in the data folder
+   * (auth/secret.ts).
+   */
+  authSecret: string | null;
   /** Registrations per minute accepted from one client address and into one funnel project. */
   rateLimits: { perClientPerMinute: number; perProjectPerMinute: number };
   delivery: {
@@ -57,6 +72,8 @@ export type Config = {
     maxInFlightPerEndpoint: number;
     pollIntervalMs: number;
   };
+  /** An endpoint whose every delivery failed for this long is disabled; 0 never disables. */
+  autoDisableAfterMs: number;
 };
 
 /** A configuration that cannot work: the process prints the message and exits 1. */
@@ -76,12 +93,20 @@ export function loadConfig(
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `${name}=${JSON.stringify(env[name])} ${issue.message}`;
+      const shown = SECRET_VARIABLES.has(name) ? "(hidden)" : JSON.stringify(env[name]);
+      return `${name}=${shown} ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
   }
   const role = parseRole(argv);
   const e = parsed.data;
+  // Workers sign no sessions; every process serving the API must sign with the same secret.
+  if (e.DATABASE_URL && !e.BETTER_AUTH_SECRET && role !== "worker") {
+    throw new ConfigError(
+      "invalid configuration: BETTER_AUTH_SECRET must be set with DATABASE_URL (every process must " +
+        "share it); `openssl rand -base64 32` makes one",
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -90,6 +115,7 @@ export function loadConfig(
     database: e.DATABASE_URL
       ? { kind: "postgres", url: e.DATABASE_URL }
       : { kind: "pglite", dataDir: path.resolve(e.GENIE_DATA_DIR) },
+    authSecret: e.BETTER_AUTH_SECRET ?? null,
     rateLimits: {
       perClientPerMinute: e.GENIE_RATE_LIMIT_PER_CLIENT,
       perProjectPerMinute: e.GENIE_RATE_LIMIT_PER_PROJECT,
@@ -101,6 +127,7 @@ export function loadConfig(
       maxInFlightPerEndpoint: e.GENIE_ENDPOINT_CONCURRENCY,
       pollIntervalMs: e.GENIE_POLL_INTERVAL_MS,
     },
+    autoDisableAfterMs: e.GENIE_AUTO_DISABLE_HOURS * 3_600_000,
   };
 }
 

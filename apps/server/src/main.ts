@@ -1,3 +1,4 @@
+import { authSecretOf } from "./auth/secret";
 import { ConfigError, loadConfig } from "./config";
 import { DatabaseUnavailableError, openDatabase } from "./db";
 import { createDeliveryWorker } from "./delivery";
@@ -19,6 +20,16 @@ async function main() {
     role: config.role,
     logger: { level: config.logLevel },
     intake: { ...config.rateLimits, handOff: worker?.handOff },
+    ...(config.role !== "worker" && {
+      api: {
+        auth: { secret: authSecretOf(config) },
+        outbound: { ssrfAllow: config.delivery.ssrfAllow, timeoutMs: config.delivery.timeoutMs },
+        ...(worker && { dispatcher: worker }),
+        autoDisable: config.autoDisableAfterMs > 0 && {
+          afterMs: config.autoDisableAfterMs,
+        },
+      },
+    }),
   });
   const address = await app.listen({ port: config.port, host: config.host });
   worker?.start();

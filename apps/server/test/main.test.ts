@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, onTestFinished, test } from "vitest";
 import { openDatabase } from "../src/db";
+import { readMigrations } from "../src/db/migrate";
 import { startServer, waitForListening } from "./support/process";
 
 describe("the server process", () => {
@@ -11,12 +12,16 @@ describe("the server process", () => {
 
   test("starts on the embedded database, answers /healthz, stops on SIGTERM and reuses its data", async () => {
     const first = startServer({ GENIE_DATA_DIR: dataDir, PORT: "0" });
+    onTestFinished(() => void first.child.kill("SIGKILL"));
     const url = await waitForListening(first);
     const response = await fetch(`${url}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: "ok",
-      database: { mode: "pglite", migrations: { current: true, applied: 1, pending: [] } },
+      database: {
+        mode: "pglite",
+        migrations: { current: true, applied: readMigrations().length, pending: [] },
+      },
     });
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
@@ -38,6 +43,7 @@ describe("the server process", () => {
 
   test("refuses a second process on the same data folder with a clear message", async () => {
     const holder = startServer({ GENIE_DATA_DIR: dataDir, PORT: "0" });
+    onTestFinished(() => void holder.child.kill("SIGKILL"));
     await waitForListening(holder);
     const intruder = startServer({ GENIE_DATA_DIR: dataDir, PORT: "0" });
     expect(await intruder.exited).toBe(1);
@@ -55,6 +61,10 @@ describe("the server process", () => {
     [
       { DATABASE_URL: "postgres://genie@127.0.0.1:1/genie" },
       "genie: cannot open PostgreSQL at 127.0.0.1:1/genie: ECONNREFUSED",
+    ],
+    [
+      { DATABASE_URL: "postgres://genie@127.0.0.1:1/genie", BETTER_AUTH_SECRET: "" },
+      "genie: invalid configuration: BETTER_AUTH_SECRET must be set with DATABASE_URL",
     ],
   ])(
     "exits 1 with one clear line when started with %o",

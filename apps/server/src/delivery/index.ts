@@ -25,6 +25,8 @@ export function createDeliveryWorker(sql: SqlRunner, config: Config["delivery"],
       lease: () => dispatcher.leaseForHandOff(),
       adopt: (deliveries: ClaimedDelivery[]) => dispatcher.adopt(deliveries),
     },
+    /** Wakes deliveries queued again by the API (redeliver) without waiting for the next poll. */
+    notify: (deliveryIds: string[]) => dispatcher.notify(deliveryIds),
     async stop(graceMs?: number) {
       await dispatcher.stop(graceMs);
       await sender.dispatcher.close();

@@ -11,6 +11,9 @@ export type ServerProcess = {
   exited: Promise<number | string>;
 };
 
+/** Session secret of spawned servers: PostgreSQL mode requires one (see loadConfig). */
+export const TEST_AUTH_SECRET = "test-only-session-secret-of-32-characters-or-more";
+
 /**
  * Starts `src/main.ts` the way `pnpm start` does (or another script of the server package, for
  * benchmark baselines), in its own process, with the given environment.
@@ -22,7 +25,13 @@ export function startServer(
 ): ServerProcess {
   const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: SERVER_DIR,
-    env: { ...process.env, DATABASE_URL: "", LOG_LEVEL: "warn", ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: "",
+      BETTER_AUTH_SECRET: TEST_AUTH_SECRET,
+      LOG_LEVEL: "warn",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
