@@ -36,18 +36,28 @@ export type AcceptedRegistration = {
   replayed: boolean;
 };
 
+/** A registration checked against its project, with its ids and webhook body: ready to be written. */
+export type PreparedRegistration = {
+  contactId: string;
+  eventId: string;
+  userId: string;
+  projectId: string;
+  body: string;
+  createdAt: Date;
+  registration: Registration;
+  pageId: string | null;
+  meta: RegistrationMeta;
+};
+
 /**
- * Stores a registration and its webhooks atomically. One SQL statement inserts the contact and one
- * delivery per enabled endpoint of the account (the transactional outbox), so an acknowledged
- * registration always has its webhooks, and a repeated Idempotency-Key inserts neither.
+ * Checks a registration against its project (allowed origins, page) and builds what will be stored:
+ * the contact id, the event id and the webhook body, serialised once. Throws RegistrationRejected.
  */
-export async function acceptRegistration(
-  sql: SqlRunner,
+export function prepareRegistration(
   registration: Registration,
+  project: ProjectRow | undefined,
   meta: RegistrationMeta,
-  findProject: ProjectLookup = (projectId, pageId) => findEnabledProject(sql, projectId, pageId),
-): Promise<AcceptedRegistration> {
-  const project = await findProject(registration.projectId, registration.pageId ?? null);
+): PreparedRegistration {
   if (!project) {
     throw new RegistrationRejected(404, "project_not_found", "No enabled funnel project has this projectId.");
   }
@@ -62,7 +72,6 @@ export async function acceptRegistration(
     throw new RegistrationRejected(404, "page_not_found", "This project has no page with this pageId.");
   }
   const page = project.page_id ? { id: project.page_id, url: project.page_url ?? "" } : null;
-
   const contactId = randomUUID();
   const eventId = `evt_${randomUUID().replaceAll("-", "")}`;
   const createdAt = new Date();
@@ -75,86 +84,144 @@ export async function acceptRegistration(
     page,
     userAgent: meta.userAgent,
   });
-  const r = registration;
-  const [row] = await sql.query<{ contact_id: string | null; deliveries: DeliveryRow[] | string }>(
-    `WITH contact AS (
-       INSERT INTO contacts (id, user_id, funnel_project_id, funnel_page_id, email, name,
-         utm_source, utm_medium, utm_campaign, utm_term, utm_content, first_touch, visitor_id, user_agent,
-         referrer, page_url, landing_page, custom_fields, idempotency_key, created_at)
-       VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14,
-         $15, $16, $17, $18::jsonb, $19, $20::timestamptz)
-       ON CONFLICT (funnel_project_id, idempotency_key) DO NOTHING
-       RETURNING id, user_id
-     ), deliveries AS (
-       INSERT INTO webhook_deliveries (user_id, endpoint_id, contact_id, event_id, event_type, body,
-         locked_by, locked_until)
-       SELECT contact.user_id, e.id, contact.id, $21, 'registration.submitted', $22,
-         $23::text, CASE WHEN $23::text IS NOT NULL THEN now() + $24::int * interval '1 millisecond' END
-       FROM contact JOIN webhook_endpoints e ON e.user_id = contact.user_id AND e.enabled
-       RETURNING id, endpoint_id
-     )
-     SELECT (SELECT id::text FROM contact) AS contact_id,
-       coalesce((SELECT json_agg(json_build_object('id', d.id, 'endpoint_id', d.endpoint_id, 'url', e.url,
-         'secret', e.secret, 'previous_secret', e.previous_secret,
-         'previous_secret_expires_at', e.previous_secret_expires_at, 'retry_preset', e.retry_preset,
-         'custom_headers', e.custom_headers))
-         FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id), '[]') AS deliveries`,
-    [
-      contactId,
-      project.user_id,
-      project.id,
-      page?.id ?? null,
-      r.email,
-      r.name ?? null,
-      r.utm?.source ?? null,
-      r.utm?.medium ?? null,
-      r.utm?.campaign ?? null,
-      r.utm?.term ?? null,
-      r.utm?.content ?? null,
-      r.firstTouch ? JSON.stringify(r.firstTouch) : null,
-      r.visitorId ?? null,
-      meta.userAgent,
-      r.referrer ?? null,
-      r.pageUrl ?? null,
-      r.landingPage ?? null,
-      JSON.stringify(r.fields ?? {}),
-      meta.idempotencyKey,
-      createdAt.toISOString(),
-      eventId,
-      body,
-      meta.lease?.workerId ?? null,
-      meta.lease?.leaseMs ?? 0,
-    ],
+  return {
+    contactId,
+    eventId,
+    userId: project.user_id,
+    projectId: project.id,
+    body,
+    createdAt,
+    registration,
+    pageId: page?.id ?? null,
+    meta,
+  };
+}
+
+/** The columns of the intake statement, in order; each is one array parameter holding every row's value. */
+const COLUMNS: [name: string, type: string, value: (p: PreparedRegistration) => unknown][] = [
+  ["id", "uuid", (p) => p.contactId],
+  ["user_id", "uuid", (p) => p.userId],
+  ["funnel_project_id", "uuid", (p) => p.projectId],
+  ["funnel_page_id", "uuid", (p) => p.pageId],
+  ["email", "text", (p) => p.registration.email],
+  ["name", "text", (p) => p.registration.name ?? null],
+  ["utm_source", "text", (p) => p.registration.utm?.source ?? null],
+  ["utm_medium", "text", (p) => p.registration.utm?.medium ?? null],
+  ["utm_campaign", "text", (p) => p.registration.utm?.campaign ?? null],
+  ["utm_term", "text", (p) => p.registration.utm?.term ?? null],
+  ["utm_content", "text", (p) => p.registration.utm?.content ?? null],
+  [
+    "first_touch",
+    "text",
+    (p) => (p.registration.firstTouch ? JSON.stringify(p.registration.firstTouch) : null),
+  ],
+  ["visitor_id", "text", (p) => p.registration.visitorId ?? null],
+  ["user_agent", "text", (p) => p.meta.userAgent],
+  ["referrer", "text", (p) => p.registration.referrer ?? null],
+  ["page_url", "text", (p) => p.registration.pageUrl ?? null],
+  ["landing_page", "text", (p) => p.registration.landingPage ?? null],
+  ["custom_fields", "text", (p) => JSON.stringify(p.registration.fields ?? {})],
+  ["idempotency_key", "text", (p) => p.meta.idempotencyKey],
+  ["created_at", "timestamptz", (p) => p.createdAt.toISOString()],
+  ["event_id", "text", (p) => p.eventId],
+  ["body", "text", (p) => p.body],
+  ["locked_by", "text", (p) => p.meta.lease?.workerId ?? null],
+  ["lease_ms", "int", (p) => p.meta.lease?.leaseMs ?? 0],
+];
+
+/**
+ * Contacts and their outbox rows, for any number of registrations, in one statement: one delivery per
+ * enabled endpoint of each contact's account, leased to the row's worker when it has one. A repeated
+ * Idempotency-Key (even twice in the same batch) inserts neither contact nor deliveries.
+ */
+const INSERT_REGISTRATIONS = `WITH input AS (
+    SELECT * FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ")})
+      AS i(${COLUMNS.map(([name]) => name).join(", ")})
+  ), contact AS (
+    INSERT INTO contacts (id, user_id, funnel_project_id, funnel_page_id, email, name, utm_source,
+      utm_medium, utm_campaign, utm_term, utm_content, first_touch, visitor_id, user_agent, referrer,
+      page_url, landing_page, custom_fields, idempotency_key, created_at)
+    SELECT id, user_id, funnel_project_id, funnel_page_id, email, name, utm_source, utm_medium,
+      utm_campaign, utm_term, utm_content, first_touch::jsonb, visitor_id, user_agent, referrer, page_url,
+      landing_page, custom_fields::jsonb, idempotency_key, created_at
+    FROM input
+    ON CONFLICT (funnel_project_id, idempotency_key) DO NOTHING
+    RETURNING id, user_id
+  ), deliveries AS (
+    INSERT INTO webhook_deliveries (user_id, endpoint_id, contact_id, event_id, event_type, body,
+      locked_by, locked_until)
+    SELECT c.user_id, e.id, c.id, i.event_id, 'registration.submitted', i.body, i.locked_by,
+      CASE WHEN i.locked_by IS NOT NULL THEN now() + i.lease_ms * interval '1 millisecond' END
+    FROM contact c JOIN input i ON i.id = c.id
+      JOIN webhook_endpoints e ON e.user_id = c.user_id AND e.enabled
+    RETURNING id, endpoint_id, contact_id
+  )
+  SELECT c.id::text AS contact_id,
+    coalesce((SELECT json_agg(json_build_object('id', d.id, 'endpoint_id', d.endpoint_id, 'url', e.url,
+      'secret', e.secret, 'previous_secret', e.previous_secret,
+      'previous_secret_expires_at', e.previous_secret_expires_at, 'retry_preset', e.retry_preset,
+      'custom_headers', e.custom_headers))
+      FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.contact_id = c.id), '[]')
+      AS deliveries
+  FROM contact c`;
+
+/** What one intake statement stored: each new contact's id with its outbox rows (as the driver gives them). */
+export type StoredRegistrations = Map<string, DeliveryRow[] | string>;
+
+/**
+ * Stores registrations and their webhooks atomically: the contacts and their outbox rows are one
+ * statement, so an acknowledged registration always has its webhooks. It fails or commits as a whole.
+ * Registrations whose Idempotency-Key was used before are not in the result (see `answerFor`).
+ */
+export async function storeRegistrations(
+  sql: SqlRunner,
+  batch: PreparedRegistration[],
+): Promise<StoredRegistrations> {
+  const rows = await sql.query<{ contact_id: string; deliveries: DeliveryRow[] | string }>(
+    INSERT_REGISTRATIONS,
+    COLUMNS.map(([, , value]) => batch.map(value)),
   );
+  return new Map(rows.map((row) => [row.contact_id, row.deliveries]));
+}
 
-  if (row?.contact_id) {
-    // node-postgres parses json; PGlite may hand it over as text.
-    const rows: DeliveryRow[] =
-      typeof row.deliveries === "string" ? JSON.parse(row.deliveries) : row.deliveries;
-    const deliveries = rows.map((d) =>
-      claimedDelivery(
-        {
-          id: d.id,
-          userId: project.user_id,
-          endpointId: d.endpoint_id,
-          eventId,
-          eventType: "registration.submitted",
-          body,
-          attemptCount: 0,
-        },
-        d,
-      ),
-    );
-    return { contactId: row.contact_id, deliveries, replayed: false };
-  }
+/**
+ * The answer to one registration of a stored batch: its contact and its deliveries, ready to adopt;
+ * or, for a repeated Idempotency-Key, the first contact's id and nothing new.
+ */
+export async function answerFor(
+  sql: SqlRunner,
+  p: PreparedRegistration,
+  stored: StoredRegistrations,
+): Promise<AcceptedRegistration> {
+  const found = stored.get(p.contactId);
+  if (found === undefined) return { contactId: await firstContactId(sql, p), deliveries: [], replayed: true };
+  // node-postgres parses json; PGlite may hand it over as text.
+  const rows: DeliveryRow[] = typeof found === "string" ? JSON.parse(found) : found;
+  const deliveries = rows.map((d) =>
+    claimedDelivery(
+      {
+        id: d.id,
+        userId: p.userId,
+        endpointId: d.endpoint_id,
+        eventId: p.eventId,
+        eventType: "registration.submitted",
+        body: p.body,
+        attemptCount: 0,
+      },
+      d,
+    ),
+  );
+  return { contactId: p.contactId, deliveries, replayed: false };
+}
 
-  // The key was used before (perhaps by a concurrent request): answer with the first contact.
+/** The contact an Idempotency-Key was first used for (perhaps by a concurrent request). */
+async function firstContactId(sql: SqlRunner, p: PreparedRegistration): Promise<string> {
   const [first] = await sql.query<{ id: string }>(
     "SELECT id::text FROM contacts WHERE funnel_project_id = $1::uuid AND idempotency_key = $2",
-    [project.id, meta.idempotencyKey],
+    [p.projectId, p.meta.idempotencyKey],
   );
   if (!first) throw new Error("registration insert returned no contact and no earlier one exists");
-  return { contactId: first.id, deliveries: [], replayed: true };
+  return first.id;
 }
 
 type DeliveryRow = EndpointColumns & { id: string; endpoint_id: string };
@@ -162,7 +229,7 @@ type DeliveryRow = EndpointColumns & { id: string; endpoint_id: string };
 /** An enabled project (and the page, when it belongs to it) as the intake needs it; undefined: none. */
 export type ProjectLookup = (projectId: string, pageId: string | null) => Promise<ProjectRow | undefined>;
 
-async function findEnabledProject(sql: SqlRunner, projectId: string, pageId: string | null) {
+export async function findEnabledProject(sql: SqlRunner, projectId: string, pageId: string | null) {
   const [project] = await sql.query<ProjectRow>(
     `SELECT p.id::text, p.user_id::text, p.name, p.allowed_origins, pg.id::text AS page_id, pg.url AS page_url
      FROM funnel_projects p

@@ -5,7 +5,14 @@ import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import type { SqlRunner } from "../db";
 import type { ClaimedDelivery } from "../delivery/store";
-import { acceptRegistration, cachedProjectLookup, type OutboxLease, RegistrationRejected } from "./accept";
+import {
+  cachedProjectLookup,
+  findEnabledProject,
+  type OutboxLease,
+  prepareRegistration,
+  RegistrationRejected,
+} from "./accept";
+import { createRegistrationWriter, type GroupCommitOptions } from "./group-commit";
 
 /** How the intake hands new deliveries to the worker of its process. */
 export type DeliveryHandOff = {
@@ -28,6 +35,8 @@ export type IntakeOptions = {
   perClientPerMinute?: number;
   /** Registrations per minute into one funnel project. @default 6000 */
   perProjectPerMinute?: number;
+  /** How registrations arriving together share statements (group commit). */
+  groupCommit?: GroupCommitOptions;
 };
 
 /** A registration is a few hundred bytes; anything near this is a mistake or an attack. */
@@ -45,7 +54,11 @@ const IDEMPOTENCY_KEY = z
 export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions) {
   const { sql, handOff } = options;
   const projectCacheMs = options.projectCacheMs ?? 1000;
-  const findProject = projectCacheMs > 0 ? cachedProjectLookup(sql, projectCacheMs) : undefined;
+  const findProject =
+    projectCacheMs > 0
+      ? cachedProjectLookup(sql, projectCacheMs)
+      : (projectId: string, pageId: string | null) => findEnabledProject(sql, projectId, pageId);
+  const writer = createRegistrationWriter(sql, options.groupCommit);
 
   // Only JSON: a form post or text body is refused with 415 rather than half-understood.
   app.removeContentTypeParser(["text/plain"]);
@@ -101,16 +114,15 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions)
         return reply.code(201).send({ id: crypto.randomUUID() } satisfies RegistrationAccepted);
       }
       try {
-        const accepted = await acceptRegistration(
-          sql,
-          parsed.data,
-          {
+        const registration = parsed.data;
+        const project = await findProject(registration.projectId, registration.pageId ?? null);
+        const accepted = await writer.write(
+          prepareRegistration(registration, project, {
             lease: handOff?.lease() ?? null,
             userAgent: request.headers["user-agent"]?.slice(0, 1000) ?? null,
             idempotencyKey: key?.data ?? null,
             origin: request.headers.origin ?? null,
-          },
-          findProject,
+          }),
         );
         if (accepted.deliveries.length > 0) handOff?.adopt(accepted.deliveries);
         if (accepted.replayed) reply.header("idempotent-replayed", "true");
