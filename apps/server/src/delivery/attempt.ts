@@ -1,3 +1,4 @@
+import { RESERVED_HEADER_NAMES } from "@genie/schemas";
 import {
   classifyOutcome,
   createSsrfGuardedAgent,
@@ -12,17 +13,8 @@ import type { AttemptRecord, ClaimedDelivery } from "./store";
 
 /** Longest wait a receiver's Retry-After may ask for; beyond it our own schedule applies. */
 const RETRY_AFTER_CAP_MS = 60 * 60 * 1000;
-/** Headers an endpoint's custom headers may not replace: the ones that make the request verifiable. */
-const RESERVED_HEADERS = new Set([
-  "content-type",
-  "content-length",
-  "host",
-  "user-agent",
-  "webhook-id",
-  "webhook-timestamp",
-  "webhook-signature",
-  "x-webhook-signature",
-]);
+/** Custom headers saved before a name became reserved are still never sent over ours. */
+const RESERVED_HEADERS = new Set<string>(RESERVED_HEADER_NAMES);
 
 export type AttemptSender = {
   timeoutMs: number;
