@@ -100,7 +100,10 @@ export async function updateProject(
   return getProject(prisma, userId, id, publicUrl);
 }
 
-/** Deletes the project with its pages and contacts (and their deliveries). */
+/**
+ * Deletes the project with its pages and contacts. Webhooks already queued for those contacts are
+ * still delivered: a delivery keeps its exact body, and only loses its link to the contact.
+ */
 export async function deleteProject(prisma: PrismaClient, userId: string, id: string) {
   const { count } = await prisma.funnelProject.deleteMany({ where: { id, userId } });
   if (count === 0) throw notFound("Project");
