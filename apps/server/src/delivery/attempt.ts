@@ -78,7 +78,6 @@ export async function attemptDelivery(
     userId: delivery.userId,
     endpointId: delivery.endpointId,
     eventType: delivery.eventType,
-    body: delivery.body,
     url: delivery.url,
     attemptNumber,
     success: outcome === "success",

@@ -256,13 +256,8 @@ export class Dispatcher {
     this.recording = (async () => {
       while (this.finished.length > 0) {
         const batch = this.finished.splice(0, this.recordBatchSize);
-        try {
-          await recordAttempts(this.sql, this.workerId, batch);
-        } catch (error) {
-          this.onError(error);
-          continue;
-        }
-        for (const record of batch) {
+        const written = await this.recordBatch(batch);
+        for (const record of written) {
           if (record.nextStatus === "pending" && record.retryDelayMs !== null) this.scheduleRetry(record);
         }
       }
@@ -270,6 +265,25 @@ export class Dispatcher {
       this.recording = null;
     });
     return this.recording;
+  }
+
+  /**
+   * Writes one batch; if the database refuses it, writes each record alone, so one it cannot take
+   * does not lose the others. Returns what was written. An unwritten attempt keeps its lease and is
+   * tried again when that expires.
+   */
+  private async recordBatch(batch: AttemptRecord[]): Promise<AttemptRecord[]> {
+    try {
+      await recordAttempts(this.sql, this.workerId, batch);
+      return batch;
+    } catch (error) {
+      if (batch.length === 1) {
+        this.onError(error);
+        return [];
+      }
+    }
+    const results = await Promise.all(batch.map((record) => this.recordBatch([record])));
+    return results.flat();
   }
 
   private scheduleRetry(record: AttemptRecord): void {

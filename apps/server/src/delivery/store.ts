@@ -22,7 +22,6 @@ export type AttemptRecord = {
   userId: string;
   endpointId: string;
   eventType: string;
-  body: string;
   url: string;
   attemptNumber: number;
   success: boolean;
@@ -144,7 +143,9 @@ export async function claimDeliveries(
  * Writes a batch of finished attempts in one statement (so, atomically): a webhook_logs row each, the
  * next state of each delivery (only where this worker still holds the lease), and the disabling of
  * endpoints that answered 410. Batching is what lets one worker log thousands of attempts a second;
- * the records travel as one JSON parameter so the same SQL works on PostgreSQL and PGlite.
+ * the records travel as one JSON parameter so the same SQL works on PostgreSQL and PGlite. The logged
+ * payload is the delivery's stored body; an attempt whose delivery was deleted meanwhile (its endpoint
+ * or account deleted mid-attempt) is not logged, rather than failing the batch on a foreign key.
  */
 export async function recordAttempts(
   sql: SqlRunner,
@@ -155,17 +156,17 @@ export async function recordAttempts(
   await sql.query(
     `WITH r AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r("userId" uuid, "deliveryId" uuid, "endpointId" uuid,
-         "eventType" text, body text, url text, "attemptNumber" int, success boolean, "statusCode" int,
+         "eventType" text, url text, "attemptNumber" int, success boolean, "statusCode" int,
          "errorKind" text, "errorMessage" text, "durationMs" int, "requestHeaders" jsonb, "responseExcerpt" text,
          "nextStatus" text, "retryDelayMs" int, "disableEndpointReason" text)
      ), logs AS (
        INSERT INTO webhook_logs (user_id, delivery_id, endpoint_id, event_type, payload, webhook_url, status_code,
          success, error_message, error_kind, attempt_number, delivered_at, duration_ms, request_headers,
          response_excerpt)
-       SELECT "userId", "deliveryId", "endpointId", "eventType", body::jsonb, url, "statusCode", success,
-         "errorMessage", "errorKind", "attemptNumber", CASE WHEN success THEN now() END, "durationMs",
-         "requestHeaders", "responseExcerpt"
-       FROM r
+       SELECT r."userId", r."deliveryId", r."endpointId", r."eventType", d.body::jsonb, r.url, r."statusCode",
+         r.success, r."errorMessage", r."errorKind", r."attemptNumber", CASE WHEN r.success THEN now() END,
+         r."durationMs", r."requestHeaders", r."responseExcerpt"
+       FROM r JOIN webhook_deliveries d ON d.id = r."deliveryId"
      ), deliveries AS (
        UPDATE webhook_deliveries d SET
          status = r."nextStatus"::delivery_status,
