@@ -51,25 +51,6 @@ function normalise<T extends { createdAt: Date | string }>(row: T): T & { create
   return { ...row, createdAt: new Date(row.createdAt) };
 }
 
-const detailSelect = {
-  id: true,
-  createdAt: true,
-  deliveryId: true,
-  endpointId: true,
-  eventType: true,
-  webhookUrl: true,
-  success: true,
-  statusCode: true,
-  errorKind: true,
-  errorMessage: true,
-  attemptNumber: true,
-  durationMs: true,
-  deliveredAt: true,
-  payload: true,
-  requestHeaders: true,
-  responseExcerpt: true,
-} satisfies Prisma.WebhookLogSelect;
-
 const summarySelect = {
   id: true,
   createdAt: true,
@@ -83,6 +64,15 @@ const summarySelect = {
   errorMessage: true,
   attemptNumber: true,
   durationMs: true,
+} satisfies Prisma.WebhookLogSelect;
+
+/** A summary plus what only the detail view shows. */
+const detailSelect = {
+  ...summarySelect,
+  deliveredAt: true,
+  payload: true,
+  requestHeaders: true,
+  responseExcerpt: true,
 } satisfies Prisma.WebhookLogSelect;
 
 /** One attempt in full, with its delivery's state and all of that delivery's attempts. */
