@@ -58,23 +58,28 @@ type ClaimRow = EndpointColumns & {
   attempt_count: number;
 };
 
+/**
+ * The secrets that sign an endpoint's requests: during a rotation's grace period the previous one signs
+ * too, so receivers holding either can verify while they switch over.
+ */
+export function signingSecrets(
+  secret: string,
+  previousSecret: string | null,
+  previousSecretExpiresAt: Date | string | null,
+): string[] {
+  const graceRunning = previousSecretExpiresAt && new Date(previousSecretExpiresAt).getTime() > Date.now();
+  return previousSecret && graceRunning ? [secret, previousSecret] : [secret];
+}
+
 /** A leased delivery from its own facts and its endpoint's columns. */
 export function claimedDelivery(
   delivery: Omit<ClaimedDelivery, "url" | "secrets" | "retryPreset" | "customHeaders">,
   endpoint: EndpointColumns,
 ): ClaimedDelivery {
-  const previousValid =
-    endpoint.previous_secret &&
-    endpoint.previous_secret_expires_at &&
-    new Date(endpoint.previous_secret_expires_at).getTime() > Date.now();
   return {
     ...delivery,
     url: endpoint.url,
-    // During a rotation's grace period the previous secret signs too, so receivers can switch over.
-    secrets:
-      previousValid && endpoint.previous_secret
-        ? [endpoint.secret, endpoint.previous_secret]
-        : [endpoint.secret],
+    secrets: signingSecrets(endpoint.secret, endpoint.previous_secret, endpoint.previous_secret_expires_at),
     retryPreset: endpoint.retry_preset,
     customHeaders: endpoint.custom_headers ?? {},
   };

@@ -3,6 +3,7 @@ import type { RegistrationWebhook, SendTestInput, SendTestResult } from "@genie/
 import { type DeliveryResult, deliverOnce, generateSecret } from "@genie/webhook-core";
 import type { Database } from "../db";
 import { attemptHeaders, maskHeaders } from "../delivery/attempt";
+import { signingSecrets } from "../delivery/store";
 import { isAppError, notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 import type { Outbound } from "./outbound";
@@ -128,16 +129,11 @@ async function savedTarget(db: Database, userId: string, endpointId: string): Pr
     },
   });
   if (!endpoint) throw notFound("Endpoint");
-  // During a rotation's grace period both secrets sign, exactly as real deliveries do.
-  const graceRunning =
-    endpoint.previousSecret && (endpoint.previousSecretExpiresAt?.getTime() ?? 0) > Date.now();
   return {
     url: endpoint.url,
     endpointId: endpoint.id,
-    secrets:
-      graceRunning && endpoint.previousSecret
-        ? [endpoint.secret, endpoint.previousSecret]
-        : [endpoint.secret],
+    // Signed exactly as real deliveries are, both secrets during a rotation's grace period.
+    secrets: signingSecrets(endpoint.secret, endpoint.previousSecret, endpoint.previousSecretExpiresAt),
     customHeaders: (endpoint.customHeaders ?? {}) as Record<string, string>,
   };
 }
