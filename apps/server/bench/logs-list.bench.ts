@@ -9,21 +9,14 @@ import { openDatabase } from "../src/db";
 import { appRouter } from "../src/routers/_app";
 import { encodeCursor } from "../src/services/cursor";
 import { createCallerFactory } from "../src/trpc";
+import { runAdminStatement } from "../test/support/databases";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ROWS = Number(process.env.BENCH_LOG_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 const GOAL_P95_MS = 25;
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const admin = (sql: string) => runAdminStatement(ADMIN_URL, sql);
 
 async function measure(run: () => Promise<unknown>) {
   for (let i = 0; i < 20; i++) await run(); // warm-up: plans, caches, JIT

@@ -5,9 +5,9 @@
 // Each run creates fresh databases on that server and drops them afterwards.
 import { createHmac, randomUUID } from "node:crypto";
 import autocannon from "autocannon";
-import pg from "pg";
 import { Agent, request } from "undici";
 import { openDatabase } from "../src/db";
+import { runAdminStatement } from "../test/support/databases";
 import { registrationBody, seedAccount } from "../test/support/fixtures";
 import { type ServerProcess, startServer, waitForListening } from "../test/support/process";
 import { startReceiver, waitFor } from "../test/support/receiver";
@@ -20,15 +20,7 @@ type Row = { name: string; value: string; baseline?: string; ratio?: string; goa
 const rows: Row[] = [];
 const created: string[] = [];
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const admin = (sql: string) => runAdminStatement(ADMIN_URL, sql);
 
 async function freshDatabase(): Promise<string> {
   const name = `genie_bench_${Date.now()}_${Math.random().toString(36).slice(2, 6)}`;

@@ -32,12 +32,12 @@ export async function createTestDatabaseSpace(mode: DatabaseMode): Promise<TestD
   }
   if (!TEST_DATABASE_URL) throw new Error("TEST_DATABASE_URL is not set");
   const name = `genie_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  await adminQuery(`CREATE DATABASE "${name}"`);
+  await runAdminStatement(TEST_DATABASE_URL, `CREATE DATABASE "${name}"`);
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
   return {
     config: { kind: "postgres", url: url.toString() },
-    remove: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    remove: () => runAdminStatement(TEST_DATABASE_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   };
 }
 
@@ -55,8 +55,9 @@ export async function openTestDatabase(mode: DatabaseMode): Promise<Database & {
   };
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+/** Runs one statement (CREATE / DROP DATABASE) on its own connection to the server at `serverUrl`. */
+export async function runAdminStatement(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
     await client.query(sql);
