@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { timestampSchema } from "./accounts";
+import { storedUtmSchema } from "./webhook";
 
 /** Filters shared by contacts.list and the CSV export (`GET /api/contacts.csv?search=…&projectId=…`). */
 export const contactFilterSchema = z.strictObject({
@@ -23,13 +24,7 @@ export const contactSchema = z.object({
   name: nullable,
   projectId: z.string(),
   pageId: nullable,
-  utm: z.object({
-    source: nullable,
-    medium: nullable,
-    campaign: nullable,
-    term: nullable,
-    content: nullable,
-  }),
+  utm: storedUtmSchema,
   visitorId: nullable,
   referrer: nullable,
   pageUrl: nullable,

@@ -6,6 +6,15 @@ export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 const nullableString = z.string().nullable();
 
+/** UTM parameters as stored and sent: every key present, `null` where the visit had none. */
+export const storedUtmSchema = z.object({
+  source: nullableString,
+  medium: nullableString,
+  campaign: nullableString,
+  term: nullableString,
+  content: nullableString,
+});
+
 /**
  * The webhook body, as the original spec defines it (`event`, `timestamp`, `data.{email, name,
  * funnel, visitor, utm}`) plus the event id (also sent as `webhook-id`), the contact id and the
@@ -30,13 +39,7 @@ export const registrationWebhookSchema = z.object({
       userAgent: nullableString,
       referrer: nullableString,
     }),
-    utm: z.object({
-      source: nullableString,
-      medium: nullableString,
-      campaign: nullableString,
-      term: nullableString,
-      content: nullableString,
-    }),
+    utm: storedUtmSchema,
     fields: z.record(z.string(), z.unknown()),
   }),
 });
