@@ -1,6 +1,6 @@
 import type { ContactListQuery, ContactView } from "@genie/schemas";
 import type { Database } from "../db";
-import { decodeCursor, encodeCursor, sqlParams } from "./cursor";
+import { keysetAfter, keysetPage, sqlParams } from "./cursor";
 
 type ContactRow = {
   id: string;
@@ -31,10 +31,7 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}
 export async function listContacts(db: Database, userId: string, query: ContactListQuery) {
   const p = sqlParams();
   const where = [`user_id = ${p.add(userId)}::uuid`];
-  if (query.cursor) {
-    const after = decodeCursor(query.cursor);
-    where.push(`(created_at, id) < (${p.add(after.createdAt)}::timestamptz, ${p.add(after.id)}::uuid)`);
-  }
+  if (query.cursor) where.push(keysetAfter(p, query.cursor));
   if (query.projectId) where.push(`funnel_project_id = ${p.add(query.projectId)}::uuid`);
   if (query.search) {
     const pattern = p.add(likePattern(query.search));
@@ -48,12 +45,7 @@ export async function listContacts(db: Database, userId: string, query: ContactL
      ORDER BY created_at DESC, id DESC LIMIT ${p.add(query.limit + 1)}::int`,
     p.values,
   );
-  const items = rows.slice(0, query.limit).map(toContactView);
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-  };
+  return keysetPage(rows, query.limit, toContactView);
 }
 
 function toContactView(row: ContactRow): ContactView & { createdAt: Date } {

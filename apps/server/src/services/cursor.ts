@@ -10,7 +10,7 @@ export function encodeCursor(row: Keyset): string {
   return Buffer.from(`${row.createdAt.getTime()}:${row.id}`).toString("base64url");
 }
 
-export function decodeCursor(cursor: string): Keyset {
+function decodeCursor(cursor: string): Keyset {
   const [ms, id] = Buffer.from(cursor, "base64url").toString().split(":");
   const time = Number(ms);
   if (!id || !UUID.test(id) || !Number.isSafeInteger(time)) {
@@ -34,5 +34,28 @@ export function sqlParams() {
       values.push(value);
       return `$${values.length}`;
     },
+  };
+}
+
+/**
+ * The condition that starts a newest-first page after `cursor`, on the (created_at, id) columns of
+ * `table` (an alias, or "" for none).
+ */
+export function keysetAfter(p: ReturnType<typeof sqlParams>, cursor: string, table = ""): string {
+  const after = decodeCursor(cursor);
+  const column = (name: string) => (table ? `${table}.${name}` : name);
+  return `(${column("created_at")}, ${column("id")}) < (${p.add(after.createdAt)}::timestamptz, ${p.add(after.id)}::uuid)`;
+}
+
+/**
+ * A page from rows fetched with LIMIT `limit + 1`: the extra row only says another page follows, and
+ * the cursor is the last item's keyset.
+ */
+export function keysetPage<Row, Item extends Keyset>(rows: Row[], limit: number, toItem: (row: Row) => Item) {
+  const items = rows.slice(0, limit).map(toItem);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
   };
 }

@@ -2,7 +2,7 @@ import type { LogDetail, LogListQuery, LogSummary } from "@genie/schemas";
 import type { Database } from "../db";
 import { notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
-import { decodeCursor, encodeCursor, sqlParams } from "./cursor";
+import { keysetAfter, keysetPage, sqlParams } from "./cursor";
 
 const SUMMARY_COLUMNS = `l.id::text AS id, l.created_at AS "createdAt", l.delivery_id::text AS "deliveryId",
   l.endpoint_id::text AS "endpointId", l.event_type AS "eventType", l.webhook_url AS "webhookUrl",
@@ -17,10 +17,7 @@ const SUMMARY_COLUMNS = `l.id::text AS id, l.created_at AS "createdAt", l.delive
 export async function listLogs(db: Database, userId: string, filters: LogListQuery) {
   const p = sqlParams();
   const where = [`l.user_id = ${p.add(userId)}::uuid`];
-  if (filters.cursor) {
-    const after = decodeCursor(filters.cursor);
-    where.push(`(l.created_at, l.id) < (${p.add(after.createdAt)}::timestamptz, ${p.add(after.id)}::uuid)`);
-  }
+  if (filters.cursor) where.push(keysetAfter(p, filters.cursor, "l"));
   if (filters.status) where.push(`l.success = ${p.add(filters.status === "succeeded")}`);
   if (filters.eventType) where.push(`l.event_type = ${p.add(filters.eventType)}`);
   if (filters.endpointId) where.push(`l.endpoint_id = ${p.add(filters.endpointId)}::uuid`);
@@ -37,13 +34,7 @@ export async function listLogs(db: Database, userId: string, filters: LogListQue
      ORDER BY l.created_at DESC, l.id DESC LIMIT ${p.add(filters.limit + 1)}::int`,
     p.values,
   );
-  const items = rows.slice(0, filters.limit).map(normalise);
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor:
-      rows.length > filters.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-  };
+  return keysetPage(rows, filters.limit, normalise);
 }
 
 /** node-postgres and PGlite agree on types here except that PGlite may hand back timestamps as strings. */
