@@ -2,6 +2,8 @@
 // machine is shared and noisy: ratios mean more than absolute numbers). Loopback only; every load is
 // bounded in time or count. Usage:
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @genie/server bench
+// BENCH_SECONDS (load duration), BENCH_DELIVERIES (queued for throughput) and BENCH_IN_FLIGHT
+// (the worker's concurrency there, default 256) change the sizes; `bench intake|throughput|latency|crash` runs one.
 // Each run creates fresh databases on that server and drops them afterwards.
 import { createHmac, randomUUID } from "node:crypto";
 import autocannon from "autocannon";
@@ -15,6 +17,8 @@ import { startReceiver, waitFor } from "../test/support/receiver";
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 64;
+/** Attempts the worker keeps in flight in the throughput benchmark (one endpoint, so per endpoint too). */
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 256);
 
 type Row = { name: string; value: string; baseline?: string; ratio?: string; goal?: string };
 const rows: Row[] = [];
@@ -124,8 +128,8 @@ async function deliveryThroughput() {
   const worker = startServer(
     genieEnv(databaseUrl, {
       GENIE_POLL_INTERVAL_MS: "50",
-      GENIE_DELIVERY_CONCURRENCY: "256",
-      GENIE_ENDPOINT_CONCURRENCY: "256",
+      GENIE_DELIVERY_CONCURRENCY: String(IN_FLIGHT),
+      GENIE_ENDPOINT_CONCURRENCY: String(IN_FLIGHT),
     }),
     ["--role", "worker"],
   );
@@ -176,7 +180,7 @@ async function deliveryThroughput() {
   const genieRate = total / genieSeconds;
   const rawRate = total / rawSeconds;
   rows.push({
-    name: `3. deliveries/s, ${total} queued, every attempt logged (${logged} logs)`,
+    name: `3. deliveries/s, ${total} queued, ${IN_FLIGHT} in flight, every attempt logged (${logged} logs)`,
     value: genieRate.toFixed(0),
     baseline: `raw signed undici loop ${rawRate.toFixed(0)}`,
     ratio: (genieRate / rawRate).toFixed(2),
