@@ -1,19 +1,17 @@
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
 import type { Auth } from "./auth";
 import type { Database } from "./db";
+import type { DeliveryWaker } from "./delivery/contract";
 import { DEFAULT_OUTBOUND, type Outbound } from "./services/outbound";
 
 /** The signed-in account owner, when there is one. */
 export type Session = { userId: string };
 
-/** The delivery worker of this process, woken when deliveries are queued again (redeliver). */
-export type DeliveryNotifier = { notify(deliveryIds: string[]): void };
-
 export type ContextOptions = {
   db: Database;
   session: Session | null;
   /** Absent in API-only processes: the pollers of worker processes pick redeliveries up. */
-  dispatcher?: DeliveryNotifier;
+  worker?: DeliveryWaker;
   /** How test sends reach receivers and what the SSRF check allows. @default DEFAULT_OUTBOUND */
   outbound?: Outbound;
   /** Where this server is reached from a browser, for embed snippets. @default "http://127.0.0.1:3000" */
@@ -29,7 +27,7 @@ export function createContextInner(opts: ContextOptions) {
     db: opts.db,
     prisma: opts.db.prisma,
     session: opts.session,
-    dispatcher: opts.dispatcher,
+    worker: opts.worker,
     outbound: opts.outbound ?? DEFAULT_OUTBOUND,
     publicUrl: opts.publicUrl ?? "http://127.0.0.1:3000",
   };

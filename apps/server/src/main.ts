@@ -19,12 +19,12 @@ async function main() {
     db,
     role: config.role,
     logger: { level: config.logLevel },
-    intake: { ...config.rateLimits, handOff: worker?.handOff },
+    intake: { ...config.rateLimits, ...(worker && { handOff: worker }) },
     ...(config.role !== "worker" && {
       api: {
         auth: { secret: authSecretOf(config) },
         outbound: { ssrfAllow: config.delivery.ssrfAllow, timeoutMs: config.delivery.timeoutMs },
-        ...(worker && { dispatcher: worker }),
+        ...(worker && { worker }),
         autoDisable: config.autoDisableAfterMs > 0 && {
           afterMs: config.autoDisableAfterMs,
         },

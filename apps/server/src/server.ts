@@ -7,7 +7,9 @@ import { authRoutes } from "./auth/routes";
 import type { Role } from "./config";
 import { createContextFactory } from "./context";
 import type { Database } from "./db";
+import { isAppError } from "./errors";
 import { checkHealth } from "./health";
+import { restErrorHandler } from "./http-errors";
 import { type IntakeOptions, intakeRoutes } from "./intake/routes";
 import { type AppRouter, appRouter } from "./routers/_app";
 import { type ApiOptions, createApi } from "./services/api";
@@ -20,7 +22,7 @@ export type ServerOptions = {
   logger?: FastifyServerOptions["logger"];
   /** A worker-only process serves /healthz and nothing else. @default "all" */
   role?: Role;
-  /** Options of the public registration intake (rate limits, the dispatcher's hand-off). */
+  /** Options of the public registration intake (rate limits, the worker's hand-off). */
   intake?: Omit<IntakeOptions, "sql">;
   /** Options of the dashboard API: sign-in, test sends, the worker to tell about redeliveries. */
   api?: ApiOptions;
@@ -35,6 +37,8 @@ export async function buildServer({
   api: apiOptions,
 }: ServerOptions) {
   const app = Fastify({ logger, bodyLimit: 1024 * 1024 });
+  // Inherited by every REST route registered below; tRPC answers its own errors.
+  app.setErrorHandler(restErrorHandler);
 
   app.get("/healthz", async (_request, reply) => {
     const health = await checkHealth(db);
@@ -55,6 +59,12 @@ export async function buildServer({
     trpcOptions: {
       router: appRouter,
       createContext: createContextFactory(db, api.context),
+      // Unexpected errors are answered with a generic message (trpc.ts); their cause is logged here.
+      onError({ error, path, req }) {
+        if (error.code === "INTERNAL_SERVER_ERROR" && !isAppError(error.cause)) {
+          req.log.error({ err: error.cause ?? error, procedure: path }, "procedure failed");
+        }
+      },
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
 

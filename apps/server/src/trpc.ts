@@ -1,7 +1,8 @@
+import { fieldErrorsOf } from "@genie/schemas";
 import { initTRPC, TRPCError } from "@trpc/server";
-import { ZodError, z } from "zod";
+import { ZodError } from "zod";
 import type { Context } from "./context";
-import { isAppError } from "./errors";
+import { INTERNAL_ERROR_MESSAGE, isAppError } from "./errors";
 
 // The only place tRPC is initialised: everything else builds on these exports.
 const t = initTRPC.context<Context>().create({
@@ -9,11 +10,15 @@ const t = initTRPC.context<Context>().create({
   // "production", and `pnpm start` does not set it.
   isDev: false,
   errorFormatter({ shape, error }) {
+    // An unexpected error's message may carry SQL, file paths or a receiver's words: the server's log
+    // has it (see onError in server.ts), the caller gets a message that says what to do.
+    const internal = error.code === "INTERNAL_SERVER_ERROR" && !isAppError(error.cause);
     return {
       ...shape,
+      message: internal ? INTERNAL_ERROR_MESSAGE : shape.message,
       data: {
         ...shape.data,
-        fieldErrors: error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null,
+        fieldErrors: error.cause instanceof ZodError ? fieldErrorsOf(error.cause).fieldErrors : null,
       },
     };
   },

@@ -143,7 +143,7 @@ for (const mode of DATABASE_MODES) {
       const answer = (await response.json()) as { error: string; fieldErrors: Record<string, string[]> };
       expect(answer.error).toBe("validation_failed");
       expect(answer.fieldErrors.email).toEqual(["must be a valid email address"]);
-      expect(Object.keys(answer.fieldErrors)).toContain("utm");
+      expect(Object.keys(answer.fieldErrors)).toContain("utm.source");
     });
   });
 }

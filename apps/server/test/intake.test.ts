@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../src/db";
-import type { ClaimedDelivery } from "../src/delivery/store";
+import type { ClaimedDelivery, DeliveryHandOff } from "../src/delivery/contract";
 import { buildServer } from "../src/server";
 import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
 import { registrationBody, type SeededAccount, seedAccount } from "./support/fixtures";
@@ -11,12 +11,19 @@ for (const mode of DATABASE_MODES) {
     let app: Awaited<ReturnType<typeof buildServer>>;
     let url: string;
     let account: SeededAccount;
-    // Stands in for the worker of the process: leases while `leasing` is true, records what it adopts.
+    // Stands in for the worker of the process: reserves while `leasing` is true, records what it adopts.
     const adopted: ClaimedDelivery[][] = [];
     let leasing = true;
-    const handOff = {
-      lease: () => (leasing ? { workerId: "intake-test", leaseMs: 60_000 } : null),
-      adopt: (deliveries: ClaimedDelivery[]) => adopted.push(deliveries),
+    const handOff: DeliveryHandOff = {
+      reserve: () =>
+        leasing
+          ? {
+              workerId: "intake-test",
+              leaseMs: 60_000,
+              adopt: (deliveries) => adopted.push(deliveries),
+              release: () => {},
+            }
+          : null,
     };
 
     beforeAll(async () => {
@@ -95,8 +102,9 @@ for (const mode of DATABASE_MODES) {
       });
     });
 
-    test("without a worker to lease to, deliveries are left claimable by any poller", async () => {
+    test("without a reserved slot, deliveries are left claimable by any poller and never adopted", async () => {
       leasing = false;
+      const adoptedBefore = adopted.length;
       try {
         const response = await post(registrationBody(account, { email: "unleased@example.com" }));
         const { id } = (await response.json()) as { id: string };
@@ -106,6 +114,8 @@ for (const mode of DATABASE_MODES) {
           expect(d.lockedBy).toBeNull();
           expect(d.lockedUntil).toBeNull();
         }
+        // Running them here would send them beside the poller that may claim them (issue 8's duplicates).
+        expect(adopted).toHaveLength(adoptedBefore);
       } finally {
         leasing = true;
       }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storableText } from "./errors";
 
 /**
  * A point in time in a response: the server returns a Date, the wire and the client see ISO-8601
@@ -17,8 +18,13 @@ export const PASSWORD_MAX_LENGTH = 128;
 
 /** The sign-up form; the server's auth library enforces the same password lengths. */
 export const signUpSchema = z.strictObject({
-  name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
-  email: z.email({ error: "must be a valid email address" }).max(254),
+  name: z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(200, "must be at most 200 characters")
+    .check(storableText),
+  email: z.email({ error: "must be a valid email address" }).max(254).check(storableText),
   password: z
     .string()
     .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { timestampSchema } from "./accounts";
+import { storableText } from "./errors";
 import { storedUtmSchema } from "./webhook";
 
 /** Filters shared by contacts.list and the CSV export (`GET /api/contacts.csv?search=…&projectId=…`). */
 export const contactFilterSchema = z.strictObject({
   /** Part of the email or name, case-insensitive. */
-  search: z.string().trim().min(1).max(254).optional(),
+  search: z.string().trim().min(1).max(254).check(storableText).optional(),
   projectId: z.uuid().optional(),
 });
 

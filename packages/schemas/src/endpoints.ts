@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { timestampSchema } from "./accounts";
+import { storableText } from "./errors";
 
 export const CRM_KINDS = ["gohighlevel", "make", "zapier", "custom"] as const;
 export type CrmKind = (typeof CRM_KINDS)[number];
@@ -54,9 +55,10 @@ const headerValue = z
 
 const endpointUrl = z
   .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
-  .max(2048, "must be at most 2048 characters");
+  .max(2048, "must be at most 2048 characters")
+  .check(storableText);
 
-const name = z.string().trim().max(100, "must be at most 100 characters");
+const name = z.string().trim().max(100, "must be at most 100 characters").check(storableText);
 
 export const endpointCreateSchema = z.strictObject({
   name: name.default(""),

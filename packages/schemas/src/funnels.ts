@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { timestampSchema } from "./accounts";
+import { storableText } from "./errors";
 
-const name = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
+const name = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(200, "must be at most 200 characters")
+  .check(storableText);
 
 /** A browser origin (`https://example.com`, `http://localhost:5173`): scheme, host and port, no path. */
 export const originSchema = z
@@ -23,7 +29,8 @@ const pageUrl = z.union([
   z.literal(""),
   z
     .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-    .max(2048, "must be at most 2048 characters"),
+    .max(2048, "must be at most 2048 characters")
+    .check(storableText),
 ]);
 
 export const projectCreateSchema = z.strictObject({

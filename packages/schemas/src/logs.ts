@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { dateInputSchema, timestampSchema } from "./accounts";
+import { storableText } from "./errors";
 
 export const LOG_PAGE_MAX = 100;
 
@@ -9,14 +10,14 @@ export const logListInputSchema = z.strictObject({
   limit: z.number().int().min(1).max(LOG_PAGE_MAX).default(25),
   /** Whether the attempt succeeded (2xx) or failed. */
   status: z.enum(["succeeded", "failed"]).optional(),
-  eventType: z.string().min(1).max(100).optional(),
+  eventType: z.string().min(1).max(100).check(storableText).optional(),
   endpointId: z.uuid().optional(),
   /** Attempts at or after this time. */
   from: dateInputSchema.optional(),
   /** Attempts before this time. */
   to: dateInputSchema.optional(),
   /** Attempts of webhooks about the contact with this exact email. */
-  contactEmail: z.string().trim().min(1).max(254).optional(),
+  contactEmail: z.string().trim().min(1).max(254).check(storableText).optional(),
 });
 export type LogListInput = z.input<typeof logListInputSchema>;
 /** The list's filters once validated (dates parsed, defaults filled). */

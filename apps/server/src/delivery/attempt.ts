@@ -9,7 +9,7 @@ import {
   RETRY_PRESETS,
   signWebhook,
 } from "@genie/webhook-core";
-import type { AttemptRecord, ClaimedDelivery } from "./store";
+import type { AttemptRecord, ClaimedDelivery } from "./contract";
 
 /** Longest wait a receiver's Retry-After may ask for; beyond it our own schedule applies. */
 const RETRY_AFTER_CAP_MS = 60 * 60 * 1000;
@@ -18,12 +18,12 @@ const RESERVED_HEADERS = new Set<string>(RESERVED_HEADER_NAMES);
 
 export type AttemptSender = {
   timeoutMs: number;
-  /** The SSRF-guarded connection pool every attempt goes through. */
-  dispatcher: ReturnType<typeof createSsrfGuardedAgent>;
+  /** The SSRF-guarded connection pool (undici's "dispatcher") every attempt goes through. */
+  agent: ReturnType<typeof createSsrfGuardedAgent>;
 };
 
 export function createAttemptSender(options: { timeoutMs: number; ssrfAllow: string[] }): AttemptSender {
-  return { timeoutMs: options.timeoutMs, dispatcher: createSsrfGuardedAgent({ allow: options.ssrfAllow }) };
+  return { timeoutMs: options.timeoutMs, agent: createSsrfGuardedAgent({ allow: options.ssrfAllow }) };
 }
 
 /** The request headers of one attempt: signatures over the exact body, plus the endpoint's own headers. */
@@ -50,21 +50,43 @@ export function maskHeaders(headers: Record<string, string>, customHeaders: Reco
   );
 }
 
-/** Sends one attempt of a claimed delivery and decides what happens next, by the endpoint's retry preset. */
+/**
+ * Sends one attempt of a claimed delivery and decides what happens next, by the endpoint's retry
+ * preset. When `signal` aborts, the request is cut and the attempt is reported as `aborted` (the
+ * receiver may have seen it) and retried on the schedule like a timeout.
+ */
 export async function attemptDelivery(
   sender: AttemptSender,
   delivery: ClaimedDelivery,
+  signal?: AbortSignal,
 ): Promise<AttemptRecord> {
   const headers = attemptHeaders(delivery);
-  const result: DeliveryResult = await deliverOnce({
-    url: delivery.url,
-    body: delivery.body,
-    headers,
-    timeoutMs: sender.timeoutMs,
-    dispatcher: sender.dispatcher,
-  });
+  const started = performance.now();
+  let result: DeliveryResult;
+  let outcome: ReturnType<typeof classifyOutcome>;
+  let aborted = false;
+  try {
+    result = await deliverOnce({
+      url: delivery.url,
+      body: delivery.body,
+      headers,
+      timeoutMs: sender.timeoutMs,
+      dispatcher: sender.agent,
+      ...(signal && { signal }),
+    });
+    outcome = classifyOutcome(result);
+  } catch (reason) {
+    // deliverOnce throws only when `signal` aborted it.
+    const why = reason instanceof Error ? reason.message : String(reason);
+    result = {
+      ok: false,
+      errorMessage: `cut short by Genie: ${why}`,
+      durationMs: performance.now() - started,
+    };
+    outcome = "retry";
+    aborted = true;
+  }
   const attemptNumber = delivery.attemptCount + 1;
-  const outcome = classifyOutcome(result);
   const schedule = RETRY_PRESETS[delivery.retryPreset];
   const retryDelayMs =
     outcome === "retry"
@@ -82,7 +104,7 @@ export async function attemptDelivery(
     attemptNumber,
     success: outcome === "success",
     statusCode: result.statusCode ?? null,
-    errorKind: result.errorKind ?? (outcome === "success" ? null : "http"),
+    errorKind: aborted ? "aborted" : (result.errorKind ?? (outcome === "success" ? null : "http")),
     errorMessage:
       result.errorMessage ?? (outcome === "success" ? null : `receiver answered ${result.statusCode}`),
     durationMs: Math.round(result.durationMs),

@@ -1,42 +1,6 @@
+import { toStorableText } from "@genie/schemas";
 import type { SqlRunner } from "../db";
-
-/** A delivery this worker holds the lease on, with what it needs of its endpoint to send it. */
-export type ClaimedDelivery = {
-  id: string;
-  userId: string;
-  endpointId: string;
-  eventId: string;
-  eventType: string;
-  body: string;
-  /** Attempts made before this one. */
-  attemptCount: number;
-  url: string;
-  secrets: string[];
-  retryPreset: "standard" | "extended";
-  customHeaders: Record<string, string>;
-};
-
-/** What one finished attempt changes: a log row, and the delivery's next state. */
-export type AttemptRecord = {
-  deliveryId: string;
-  userId: string;
-  endpointId: string;
-  eventType: string;
-  url: string;
-  attemptNumber: number;
-  success: boolean;
-  statusCode: number | null;
-  errorKind: string | null;
-  errorMessage: string | null;
-  durationMs: number;
-  requestHeaders: Record<string, string>;
-  responseExcerpt: string | null;
-  /** pending: try again after retryDelayMs; succeeded / failed: done. */
-  nextStatus: "pending" | "succeeded" | "failed";
-  retryDelayMs: number | null;
-  /** Set when the receiver answered 410 Gone: the endpoint is disabled with this reason. */
-  disableEndpointReason: string | null;
-};
+import type { AttemptRecord, ClaimedDelivery } from "./contract";
 
 /** What an attempt needs of its endpoint, as the claim and intake statements select it. */
 export type EndpointColumns = {
@@ -148,9 +112,13 @@ export async function claimDeliveries(
  * Writes a batch of finished attempts in one statement (so, atomically): a webhook_logs row each, the
  * next state of each delivery (only where this worker still holds the lease), and the disabling of
  * endpoints that answered 410. Batching is what lets one worker log thousands of attempts a second;
- * the records travel as one JSON parameter so the same SQL works on PostgreSQL and PGlite. The logged
- * payload is the delivery's stored body; an attempt whose delivery was deleted meanwhile (its endpoint
- * or account deleted mid-attempt) is not logged, rather than failing the batch on a foreign key.
+ * the records travel as one JSON parameter so the same SQL works on PostgreSQL and PGlite.
+ *
+ * Nothing in it depends on what a visitor or a receiver wrote being valid for the database: the
+ * records' text is made storable first (`toStorableText`), and the log row does not copy the body
+ * (its payload stays NULL: the delivery holds the body, once). An attempt whose delivery was deleted
+ * meanwhile (its endpoint or account deleted mid-attempt) is not logged, rather than failing the batch
+ * on a foreign key.
  */
 export async function recordAttempts(
   sql: SqlRunner,
@@ -168,7 +136,7 @@ export async function recordAttempts(
        INSERT INTO webhook_logs (user_id, delivery_id, endpoint_id, event_type, payload, webhook_url, status_code,
          success, error_message, error_kind, attempt_number, delivered_at, duration_ms, request_headers,
          response_excerpt)
-       SELECT r."userId", r."deliveryId", r."endpointId", r."eventType", d.body::jsonb, r.url, r."statusCode",
+       SELECT r."userId", r."deliveryId", r."endpointId", r."eventType", NULL, r.url, r."statusCode",
          r.success, r."errorMessage", r."errorKind", r."attemptNumber", CASE WHEN r.success THEN now() END,
          r."durationMs", r."requestHeaders", r."responseExcerpt"
        FROM r JOIN webhook_deliveries d ON d.id = r."deliveryId"
@@ -187,7 +155,66 @@ export async function recordAttempts(
      UPDATE webhook_endpoints e
      SET enabled = false, disabled_reason = r."disableEndpointReason", disabled_at = now(), updated_at = now()
      FROM r WHERE e.id = r."endpointId" AND r."disableEndpointReason" IS NOT NULL AND e.enabled`,
-    [JSON.stringify(records), workerId],
+    [JSON.stringify(records.map(storableRecord)), workerId],
+  );
+}
+
+/** A record whose every text field the database accepts (receivers' answers can hold anything). */
+function storableRecord(record: AttemptRecord): AttemptRecord {
+  const text = (value: string | null) => (value === null ? null : toStorableText(value));
+  return {
+    ...record,
+    url: toStorableText(record.url),
+    errorKind: text(record.errorKind),
+    errorMessage: text(record.errorMessage),
+    responseExcerpt: text(record.responseExcerpt),
+    requestHeaders: Object.fromEntries(
+      Object.entries(record.requestHeaders).map(([name, value]) => [
+        toStorableText(name),
+        toStorableText(value),
+      ]),
+    ),
+    disableEndpointReason: text(record.disableEndpointReason),
+  };
+}
+
+/**
+ * True when the database refused a statement for what it contained (SQLSTATE class 22, data
+ * exception, or 23, integrity constraint), as opposed to being unreachable or overloaded.
+ */
+export function isRowRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^2[23]/.test(code);
+}
+
+/**
+ * The last resort for an attempt whose full record the database refused: a log row with only what
+ * cannot be refused (numbers, and our own words), and the delivery ended as failed, so it is never
+ * sent again without a log line. The reason is in the log row; the server logs the error itself.
+ */
+export async function recordUnrecordable(
+  sql: SqlRunner,
+  workerId: string,
+  record: AttemptRecord,
+  error: unknown,
+): Promise<void> {
+  const reason = toStorableText(
+    `Genie could not record this attempt's outcome (${error instanceof Error ? error.message : String(error)}); ` +
+      "the delivery was stopped so that it is not sent again unlogged. Redeliver it from the dashboard.",
+  ).slice(0, 1000);
+  await sql.query(
+    `WITH logs AS (
+       INSERT INTO webhook_logs (user_id, delivery_id, endpoint_id, event_type, webhook_url, status_code,
+         success, error_message, error_kind, attempt_number, duration_ms)
+       SELECT d.user_id, d.id, d.endpoint_id, d.event_type, e.url, $3::int, false, $4, 'unrecordable',
+         $5::int, $6::int
+       FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+       WHERE d.id = $1::uuid
+     )
+     UPDATE webhook_deliveries SET status = 'failed', attempt_count = $5::int, locked_until = NULL,
+       locked_by = NULL, last_status_code = $3::int, last_error = $4, completed_at = now(), updated_at = now()
+     WHERE id = $1::uuid AND locked_by = $2`,
+    [record.deliveryId, workerId, record.statusCode, reason, record.attemptNumber, record.durationMs],
   );
 }
 
@@ -201,11 +228,15 @@ export async function renewLease(sql: SqlRunner, deliveryId: string, workerId: s
   return rows.length === 1;
 }
 
-/** Gives back every lease this worker holds, so another worker can take them at once (shutdown). */
-export async function releaseLeases(sql: SqlRunner, workerId: string): Promise<void> {
+/**
+ * Gives back the leases this worker holds (only those of `ids` when given), so another worker can take
+ * them at once (shutdown, or deliveries adopted after it began).
+ */
+export async function releaseLeases(sql: SqlRunner, workerId: string, ids?: string[]): Promise<void> {
   await sql.query(
-    "UPDATE webhook_deliveries SET locked_until = NULL, locked_by = NULL WHERE locked_by = $1 AND status = 'pending'",
-    [workerId],
+    `UPDATE webhook_deliveries SET locked_until = NULL, locked_by = NULL
+     WHERE locked_by = $1 AND status = 'pending' AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))`,
+    [workerId, ids ? uuidArray(ids) : null],
   );
 }
 

@@ -1,27 +1,17 @@
 import { randomUUID } from "node:crypto";
 import type { Registration } from "@genie/schemas";
 import type { SqlRunner } from "../db";
-import { type ClaimedDelivery, claimedDelivery, type EndpointColumns } from "../delivery/store";
+import type { ClaimedDelivery, SlotReservation } from "../delivery/contract";
+import { claimedDelivery, type EndpointColumns } from "../delivery/store";
+import { AppError } from "../errors";
 import { buildRegistrationWebhook } from "./payload";
 
-/** A registration refused for a reason the sender can fix; nothing was stored. */
-export class RegistrationRejected extends Error {
-  override name = "RegistrationRejected";
-  constructor(
-    readonly statusCode: 403 | 404,
-    readonly error: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Who takes the new deliveries at once: a worker in this process, leasing them in the same statement. */
-export type OutboxLease = { workerId: string; leaseMs: number };
-
 export type RegistrationMeta = {
-  /** Lease the new deliveries to this worker; null leaves them to whichever poller comes first. */
-  lease: OutboxLease | null;
+  /**
+   * A slot the worker of this process reserved: the new deliveries are written leased to it.
+   * Null writes them unleased, for whichever poller comes first.
+   */
+  lease: Pick<SlotReservation, "workerId" | "leaseMs"> | null;
   userAgent: string | null;
   idempotencyKey: string | null;
   /** The browser's Origin header, checked against the project's allowed origins. */
@@ -30,7 +20,7 @@ export type RegistrationMeta = {
 
 export type AcceptedRegistration = {
   contactId: string;
-  /** The outbox rows written with the contact, leased to `meta.lease` when given. Empty on a replay. */
+  /** The outbox rows written with the contact (leased to `meta.lease` when given). Empty on a replay. */
   deliveries: ClaimedDelivery[];
   /** True when the Idempotency-Key was seen before: nothing new was stored. */
   replayed: boolean;
@@ -51,7 +41,7 @@ export type PreparedRegistration = {
 
 /**
  * Checks a registration against its project (allowed origins, page) and builds what will be stored:
- * the contact id, the event id and the webhook body, serialised once. Throws RegistrationRejected.
+ * the contact id, the event id and the webhook body, serialised once. Throws an AppError (nothing stored).
  */
 export function prepareRegistration(
   registration: Registration,
@@ -59,17 +49,22 @@ export function prepareRegistration(
   meta: RegistrationMeta,
 ): PreparedRegistration {
   if (!project) {
-    throw new RegistrationRejected(404, "project_not_found", "No enabled funnel project has this projectId.");
+    throw new AppError("NOT_FOUND", {
+      reason: "project_not_found",
+      userMessage: "No enabled funnel project has this projectId.",
+    });
   }
   if (meta.origin && project.allowed_origins.length > 0 && !project.allowed_origins.includes(meta.origin)) {
-    throw new RegistrationRejected(
-      403,
-      "origin_not_allowed",
-      `Origin ${meta.origin} is not among this project's allowed origins.`,
-    );
+    throw new AppError("FORBIDDEN", {
+      reason: "origin_not_allowed",
+      userMessage: `Origin ${meta.origin} is not among this project's allowed origins.`,
+    });
   }
   if (registration.pageId && !project.page_id) {
-    throw new RegistrationRejected(404, "page_not_found", "This project has no page with this pageId.");
+    throw new AppError("NOT_FOUND", {
+      reason: "page_not_found",
+      userMessage: "This project has no page with this pageId.",
+    });
   }
   const page = project.page_id ? { id: project.page_id, url: project.page_url ?? "" } : null;
   const contactId = randomUUID();

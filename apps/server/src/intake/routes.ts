@@ -1,32 +1,20 @@
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
-import { type ApiError, HONEYPOT_FIELD, type RegistrationAccepted, registrationSchema } from "@genie/schemas";
-import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
+import { fieldErrorsOf, HONEYPOT_FIELD, type RegistrationAccepted, registrationSchema } from "@genie/schemas";
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { SqlRunner } from "../db";
-import type { ClaimedDelivery } from "../delivery/store";
-import {
-  cachedProjectLookup,
-  findEnabledProject,
-  type OutboxLease,
-  prepareRegistration,
-  RegistrationRejected,
-} from "./accept";
+import type { DeliveryHandOff } from "../delivery/contract";
+import { AppError } from "../errors";
+import { strictJsonParser } from "../http-errors";
+import { cachedProjectLookup, findEnabledProject, prepareRegistration } from "./accept";
 import { createRegistrationWriter, type GroupCommitOptions } from "./group-commit";
-
-/** How the intake hands new deliveries to the worker of its process. */
-export type DeliveryHandOff = {
-  /** A lease for new deliveries, or null when the worker is full or stopping. */
-  lease(): OutboxLease | null;
-  /** Takes over deliveries leased to it by `lease()`. */
-  adopt(deliveries: ClaimedDelivery[]): void;
-};
 
 export type IntakeOptions = {
   sql: SqlRunner;
   /**
-   * The delivery worker of this process, if any: new deliveries are leased to it in the statement
-   * that stores them and adopted right after the commit, so the first attempt needs no claim query.
+   * The delivery worker of this process, if any: when it has a free slot, new deliveries are leased
+   * to it in the statement that stores them and run right after the commit (no claim query).
    */
   handOff?: DeliveryHandOff;
   /** How long a found funnel project is remembered (0: not at all). @default 1000 */
@@ -49,7 +37,8 @@ const IDEMPOTENCY_KEY = z
 
 /**
  * `POST /api/contacts`: the public registration intake used by the form SDK and by anyone posting
- * JSON. Every refusal is a JSON ApiError with a message that says what is wrong, and stores nothing.
+ * JSON. Every refusal is a JSON ApiError (see http-errors.ts) with a message that says what is wrong,
+ * and stores nothing.
  */
 export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions) {
   const { sql, handOff } = options;
@@ -60,21 +49,13 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions)
       : (projectId: string, pageId: string | null) => findEnabledProject(sql, projectId, pageId);
   const writer = createRegistrationWriter(sql, options.groupCommit);
 
-  // Only JSON: a form post or text body is refused with 415 rather than half-understood.
-  app.removeContentTypeParser(["text/plain"]);
+  // Only JSON, and only UTF-8: a form post or text body is refused with 415 rather than half-understood.
+  app.removeContentTypeParser(["text/plain", "application/json"]);
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, strictJsonParser(app));
   // Browsers on any funnel page may call us; the project's own allow-list is checked per request,
   // once the body says which project it is (a preflight cannot carry that).
   await app.register(cors, { origin: true, methods: ["POST"], maxAge: 86_400 });
   await app.register(rateLimit, { global: false });
-
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    const statusCode = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-    if (statusCode === 500) {
-      reply.log.error(error);
-      return sendError(reply, 500, "internal_error", "Something went wrong on our side; nothing was stored.");
-    }
-    return sendError(reply, statusCode, fastifyErrorName(error), error.message);
-  });
 
   app.post<{ Body: unknown }>(
     "/api/contacts",
@@ -94,70 +75,44 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions)
     async (request, reply) => {
       const parsed = registrationSchema.safeParse(request.body);
       if (!parsed.success) {
-        const { formErrors, fieldErrors } = z.flattenError(parsed.error);
-        return sendError(reply, 400, "validation_failed", formErrors[0] ?? "The registration is not valid.", {
-          fieldErrors: fieldErrors as Record<string, string[]>,
+        const { formErrors, fieldErrors } = fieldErrorsOf(parsed.error);
+        throw new AppError("BAD_REQUEST", {
+          reason: "validation_failed",
+          userMessage: formErrors[0] ?? "The registration is not valid: see fieldErrors.",
+          fieldErrors,
         });
       }
       const rawKey = request.headers["idempotency-key"];
       const key = rawKey === undefined ? null : IDEMPOTENCY_KEY.safeParse(rawKey);
       if (key && !key.success) {
-        return sendError(
-          reply,
-          400,
-          "invalid_idempotency_key",
-          "Idempotency-Key must be 1-255 printable characters.",
-        );
+        throw new AppError("BAD_REQUEST", {
+          reason: "invalid_idempotency_key",
+          userMessage: "Idempotency-Key must be 1-255 printable characters.",
+        });
       }
       // A bot filled the hidden field: look like a success so it learns nothing, store nothing.
       if (parsed.data[HONEYPOT_FIELD]) {
         return reply.code(201).send({ id: crypto.randomUUID() } satisfies RegistrationAccepted);
       }
+      const registration = parsed.data;
+      const project = await findProject(registration.projectId, registration.pageId ?? null);
+      // Reserved only now, after every check that can refuse, and given back in every case below.
+      const reservation = handOff?.reserve() ?? null;
       try {
-        const registration = parsed.data;
-        const project = await findProject(registration.projectId, registration.pageId ?? null);
         const accepted = await writer.write(
           prepareRegistration(registration, project, {
-            lease: handOff?.lease() ?? null,
+            lease: reservation,
             userAgent: request.headers["user-agent"]?.slice(0, 1000) ?? null,
             idempotencyKey: key?.data ?? null,
             origin: request.headers.origin ?? null,
           }),
         );
-        if (accepted.deliveries.length > 0) handOff?.adopt(accepted.deliveries);
+        reservation?.adopt(accepted.deliveries);
         if (accepted.replayed) reply.header("idempotent-replayed", "true");
         return reply.code(201).send({ id: accepted.contactId } satisfies RegistrationAccepted);
-      } catch (error) {
-        if (error instanceof RegistrationRejected) {
-          return sendError(reply, error.statusCode, error.error, error.message);
-        }
-        throw error;
+      } finally {
+        reservation?.release();
       }
     },
   );
-}
-
-function sendError(
-  reply: FastifyReply,
-  statusCode: number,
-  error: string,
-  message: string,
-  extra?: Pick<ApiError, "fieldErrors">,
-) {
-  return reply.code(statusCode).send({ statusCode, error, message, ...extra } satisfies ApiError);
-}
-
-/** Fastify's own 4xx (body too large, bad JSON, wrong content type, rate limited) as stable names. */
-function fastifyErrorName(error: FastifyError): string {
-  switch (error.code) {
-    case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return "body_too_large";
-    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return "unsupported_media_type";
-    case "FST_ERR_CTP_EMPTY_JSON_BODY":
-    case "FST_ERR_CTP_INVALID_JSON_BODY":
-      return "invalid_json";
-    default:
-      return error.statusCode === 429 ? "rate_limited" : "bad_request";
-  }
 }

@@ -7,14 +7,12 @@ export const deliveriesRouter = router({
   redeliver: protectedProcedure
     .input(byIdSchema)
     .output(deliveryStateSchema)
-    .mutation(({ ctx, input }) => deliveries.redeliver(ctx.db, ctx.session.userId, input.id, ctx.dispatcher)),
+    .mutation(({ ctx, input }) => deliveries.redeliver(ctx.db, ctx.session.userId, input.id, ctx.worker)),
 
   redeliverFailed: protectedProcedure
     .input(redeliverFailedSchema)
     .output(redeliveredSchema)
-    .mutation(({ ctx, input }) =>
-      deliveries.redeliverFailed(ctx.db, ctx.session.userId, input, ctx.dispatcher),
-    ),
+    .mutation(({ ctx, input }) => deliveries.redeliverFailed(ctx.db, ctx.session.userId, input, ctx.worker)),
 
   cancel: protectedProcedure
     .input(byIdSchema)

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createSsrfGuardedAgent } from "@genie/webhook-core";
 import { type AuthSettings, createAuth } from "../auth";
-import type { DeliveryNotifier } from "../context";
 import type { Database } from "../db";
+import type { DeliveryWaker } from "../delivery/contract";
 import { type AutoDisableOptions, startAutoDisable } from "./auto-disable";
 import type { Outbound } from "./outbound";
 
@@ -14,7 +14,7 @@ export type ApiOptions = {
    */
   auth?: Partial<AuthSettings>;
   /** The delivery worker of this process, told about redeliveries. */
-  dispatcher?: DeliveryNotifier;
+  worker?: DeliveryWaker;
   /** SSRF allow-list and timeout of test sends (config.delivery). @default nothing internal, 15 s */
   outbound?: { ssrfAllow: string[]; timeoutMs: number };
   /** The address browsers reach this server at, for embed snippets. @default the request's own */
@@ -45,7 +45,7 @@ export function createApi(db: Database, options: ApiOptions = {}) {
     context: {
       auth,
       outbound,
-      ...(options.dispatcher && { dispatcher: options.dispatcher }),
+      ...(options.worker && { worker: options.worker }),
       ...(options.publicUrl && { publicUrl: options.publicUrl }),
     },
     async close() {

@@ -1,9 +1,9 @@
 import { Readable } from "node:stream";
-import { contactFilterSchema } from "@genie/schemas";
+import { contactFilterSchema, fieldErrorsOf } from "@genie/schemas";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { Auth } from "../auth";
 import type { Database } from "../db";
+import { AppError } from "../errors";
 import { contactsCsv } from "./contacts";
 
 /**
@@ -14,15 +14,13 @@ import { contactsCsv } from "./contacts";
 export async function contactsCsvRoute(app: FastifyInstance, options: { db: Database; auth: Auth }) {
   app.get("/api/contacts.csv", async (request, reply) => {
     const session = await options.auth.sessionOf(request.headers);
-    if (!session)
-      return reply.code(401).send({ statusCode: 401, error: "unauthorized", message: "Sign in first." });
+    if (!session) throw new AppError("UNAUTHORIZED", { userMessage: "Sign in first." });
     const parsed = contactFilterSchema.safeParse(request.query);
     if (!parsed.success) {
-      return reply.code(400).send({
-        statusCode: 400,
-        error: "validation_failed",
-        message: "The export filters are not valid.",
-        fieldErrors: z.flattenError(parsed.error).fieldErrors,
+      throw new AppError("BAD_REQUEST", {
+        reason: "validation_failed",
+        userMessage: "The export filters are not valid.",
+        fieldErrors: fieldErrorsOf(parsed.error).fieldErrors,
       });
     }
     const day = new Date().toISOString().slice(0, 10);

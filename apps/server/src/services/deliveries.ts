@@ -1,6 +1,6 @@
 import { REDELIVER_BATCH } from "@genie/schemas";
-import type { DeliveryNotifier } from "../context";
 import type { Database } from "../db";
+import type { DeliveryWaker } from "../delivery/contract";
 import { AppError, notFound } from "../errors";
 import { sqlParams } from "./cursor";
 
@@ -12,7 +12,7 @@ const REQUEUE = `status = 'pending', next_attempt_at = now(), attempt_count = 0,
   locked_by = NULL, completed_at = NULL, updated_at = now()`;
 
 /** Sends a finished delivery (failed, cancelled, or even succeeded) again. */
-export async function redeliver(db: Database, userId: string, id: string, dispatcher?: DeliveryNotifier) {
+export async function redeliver(db: Database, userId: string, id: string, worker?: DeliveryWaker) {
   const rows = await db.sql.query<{ id: string }>(
     `UPDATE webhook_deliveries SET ${REQUEUE}
      WHERE id = $1::uuid AND user_id = $2::uuid AND status <> 'pending' RETURNING id::text`,
@@ -24,7 +24,7 @@ export async function redeliver(db: Database, userId: string, id: string, dispat
       userMessage: "This delivery is already queued; it will be sent shortly.",
     });
   }
-  dispatcher?.notify([id]);
+  worker?.wake([id]);
   return { id, status: "pending" as const };
 }
 
@@ -33,7 +33,7 @@ export async function redeliverFailed(
   db: Database,
   userId: string,
   range: { from: Date; to: Date; endpointId?: string | undefined },
-  dispatcher?: DeliveryNotifier,
+  worker?: DeliveryWaker,
 ) {
   const p = sqlParams();
   const where = [
@@ -51,7 +51,7 @@ export async function redeliverFailed(
      RETURNING id::text`,
     p.values,
   );
-  if (rows.length > 0) dispatcher?.notify(rows.map((row) => row.id));
+  if (rows.length > 0) worker?.wake(rows.map((row) => row.id));
   return { count: rows.length, more: rows.length === REDELIVER_BATCH };
 }
 

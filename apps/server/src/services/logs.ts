@@ -82,6 +82,7 @@ export async function getLog(db: Database, userId: string, id: string): Promise<
           nextAttemptAt: true,
           completedAt: true,
           contactId: true,
+          body: true,
         },
       })
     : null;
@@ -93,11 +94,26 @@ export async function getLog(db: Database, userId: string, id: string): Promise<
         take: 100,
       })
     : [pick(log)];
+  // A delivery's attempts share its body (stored once, with the delivery); a test send keeps its own.
+  const payload = log.payload ?? (delivery ? parseBody(delivery.body) : null);
   return {
-    log: { ...log, requestHeaders: (log.requestHeaders as Record<string, string> | null) ?? null },
-    delivery,
+    log: { ...log, payload, requestHeaders: (log.requestHeaders as Record<string, string> | null) ?? null },
+    delivery: delivery && withoutBody(delivery),
     timeline,
   };
+}
+
+/** The body as JSON for the detail view; as the text it is, should it ever not parse. */
+function parseBody(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
+}
+
+function withoutBody<T extends { body: string }>({ body: _body, ...rest }: T): Omit<T, "body"> {
+  return rest;
 }
 
 function pick(log: Prisma.WebhookLogGetPayload<{ select: typeof detailSelect }>): LogSummary {

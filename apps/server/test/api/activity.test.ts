@@ -100,7 +100,7 @@ for (const mode of DATABASE_MODES) {
       expect(detail.timeline.map((t) => t.attemptNumber)).toEqual([1, 2]);
     });
 
-    test("redeliver queues a failed delivery for the worker at once and tells the dispatcher", async () => {
+    test("redeliver queues a failed delivery for the worker at once and wakes the worker", async () => {
       const result = await owner.deliveries.redeliver({ id: seeded.deliveryIds.failed });
       expect(result).toEqual({ id: seeded.deliveryIds.failed, status: "pending" });
       const row = await db.prisma.webhookDelivery.findUniqueOrThrow({

@@ -18,7 +18,7 @@ export function createApiHarness(db: Database, options: { timeoutMs?: number } =
   const notified: string[][] = [];
   const extra: Partial<ContextOptions> = {
     outbound: { ssrfAllow, timeoutMs: options.timeoutMs ?? 2000, agent },
-    dispatcher: { notify: (ids) => notified.push(ids) },
+    worker: { wake: (ids) => notified.push(ids) },
     publicUrl: "https://genie.example.com",
   };
   return {
