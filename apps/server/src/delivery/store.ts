@@ -214,7 +214,17 @@ export async function recordUnrecordable(
      UPDATE webhook_deliveries SET status = 'failed', attempt_count = $5::int, locked_until = NULL,
        locked_by = NULL, last_status_code = $3::int, last_error = $4, completed_at = now(), updated_at = now()
      WHERE id = $1::uuid AND locked_by = $2`,
-    [record.deliveryId, workerId, record.statusCode, reason, record.attemptNumber, record.durationMs],
+    [
+      record.deliveryId,
+      workerId,
+      // Only values no column can refuse: the refused record may have held an impossible number.
+      record.statusCode !== null && record.statusCode >= 100 && record.statusCode <= 999
+        ? record.statusCode
+        : null,
+      reason,
+      record.attemptNumber,
+      Math.min(Math.max(0, Math.round(record.durationMs)) || 0, 2_147_483_647),
+    ],
   );
 }
 

@@ -66,10 +66,30 @@ export async function getEndpoint(prisma: PrismaClient, userId: string, id: stri
   return toEndpointView(await findOwn(prisma, userId, id));
 }
 
-async function findOwn(prisma: PrismaClient, userId: string, id: string): Promise<EndpointRow> {
+async function findOwn(
+  prisma: PrismaClient | Prisma.TransactionClient,
+  userId: string,
+  id: string,
+): Promise<EndpointRow> {
   const row = await prisma.webhookEndpoint.findFirst({ where: { id, userId }, select: endpointSelect });
   if (!row) throw notFound("Endpoint");
   return row;
+}
+
+/**
+ * Runs a read-then-write of one endpoint with its row locked, so two concurrent edits (two header
+ * patches, say) apply one after the other instead of the second undoing the first.
+ */
+async function withLockedEndpoint<T>(
+  prisma: PrismaClient,
+  userId: string,
+  id: string,
+  change: (tx: Prisma.TransactionClient, current: EndpointRow) => Promise<T>,
+): Promise<T> {
+  return prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT 1 FROM webhook_endpoints WHERE id = ${id}::uuid AND user_id = ${userId}::uuid FOR UPDATE`;
+    return change(tx, await findOwn(tx, userId, id));
+  });
 }
 
 /** Creates an endpoint with a fresh secret; this response is the only one that carries it in full. */
@@ -100,25 +120,26 @@ export async function updateEndpoint(
   input: EndpointUpdate,
   ssrfAllow: readonly string[],
 ) {
-  const current = await findOwn(prisma, userId, input.id);
-  if (input.url !== undefined && input.url !== current.url) await checkReceiverUrl(input.url, ssrfAllow);
+  // The URL check resolves DNS: done before the row is locked, not while holding it.
+  const before = await findOwn(prisma, userId, input.id);
+  if (input.url !== undefined && input.url !== before.url) await checkReceiverUrl(input.url, ssrfAllow);
 
-  const data: Prisma.WebhookEndpointUpdateManyMutationInput = {};
-  if (input.name !== undefined) data.name = input.name;
-  if (input.url !== undefined) data.url = input.url;
-  if (input.retryPreset !== undefined) data.retryPreset = input.retryPreset;
-  if (input.crm !== undefined) data.crm = input.crm;
-  if (input.customHeaders !== undefined)
-    data.customHeaders = patchHeaders(current.customHeaders, input.customHeaders);
-  const reEnabled = input.enabled === true && !current.enabled;
-  if (input.enabled !== undefined && input.enabled !== current.enabled) {
-    data.enabled = input.enabled;
-    data.disabledAt = input.enabled ? null : new Date();
-    data.disabledReason = input.enabled ? null : "Disabled in settings.";
-  }
-  // Scoped by account in the write itself, not only by the read above.
-  const { count } = await prisma.webhookEndpoint.updateMany({ where: { id: input.id, userId }, data });
-  if (count === 0) throw notFound("Endpoint");
+  const reEnabled = await withLockedEndpoint(prisma, userId, input.id, async (tx, current) => {
+    const data: Prisma.WebhookEndpointUpdateInput = {};
+    if (input.name !== undefined) data.name = input.name;
+    if (input.url !== undefined) data.url = input.url;
+    if (input.retryPreset !== undefined) data.retryPreset = input.retryPreset;
+    if (input.crm !== undefined) data.crm = input.crm;
+    if (input.customHeaders !== undefined)
+      data.customHeaders = patchHeaders(current.customHeaders, input.customHeaders);
+    if (input.enabled !== undefined && input.enabled !== current.enabled) {
+      data.enabled = input.enabled;
+      data.disabledAt = input.enabled ? null : new Date();
+      data.disabledReason = input.enabled ? null : "Disabled in settings.";
+    }
+    await tx.webhookEndpoint.update({ where: { id: current.id }, data });
+    return input.enabled === true && !current.enabled;
+  });
   const endpoint = await getEndpoint(prisma, userId, input.id);
   return {
     endpoint,
@@ -171,16 +192,16 @@ export async function deleteEndpoint(prisma: PrismaClient, userId: string, id: s
  * verify), then stops. Rotating again during a grace period drops the oldest secret at once.
  */
 export async function rotateSecret(prisma: PrismaClient, userId: string, id: string, graceHours: number) {
-  const current = await findOwn(prisma, userId, id);
   const secret = generateSecret();
-  const { count } = await prisma.webhookEndpoint.updateMany({
-    where: { id, userId },
-    data: {
-      secret,
-      previousSecret: graceHours > 0 ? current.secret : null,
-      previousSecretExpiresAt: graceHours > 0 ? new Date(Date.now() + graceHours * 3_600_000) : null,
-    },
-  });
-  if (count === 0) throw notFound("Endpoint");
+  // One statement: the secret it keeps is the one it replaces, even when two rotations race.
+  const rotated = await prisma.$executeRaw`
+    UPDATE webhook_endpoints SET
+      previous_secret = CASE WHEN ${graceHours}::int > 0 THEN secret END,
+      previous_secret_expires_at = CASE WHEN ${graceHours}::int > 0
+        THEN now() + ${graceHours}::int * interval '1 hour' END,
+      secret = ${secret},
+      updated_at = now()
+    WHERE id = ${id}::uuid AND user_id = ${userId}::uuid`;
+  if (rotated === 0) throw notFound("Endpoint");
   return { endpoint: await getEndpoint(prisma, userId, id), secret };
 }

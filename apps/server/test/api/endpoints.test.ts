@@ -44,6 +44,34 @@ for (const mode of DATABASE_MODES) {
       expect([stored.secret, stored.previousSecret]).toEqual([rotated.secret, first]);
     });
 
+    test("two rotations at once both hand out a secret that signs", async () => {
+      for (let round = 0; round < 5; round++) {
+        const { endpoint } = await alice.endpoints.create({ url: `https://crm.example.com/race-${round}` });
+        const answers = await Promise.all([
+          alice.endpoints.rotateSecret({ id: endpoint.id, graceHours: 1 }),
+          alice.endpoints.rotateSecret({ id: endpoint.id, graceHours: 1 }),
+        ]);
+        const stored = await db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+        // One ran after the other: the later one's secret is current, the earlier one's still signs.
+        expect([stored.secret, stored.previousSecret].sort()).toEqual(answers.map((a) => a.secret).sort());
+      }
+    });
+
+    test("two header patches at once both apply", async () => {
+      const { endpoint } = await alice.endpoints.create({ url: "https://crm.example.com/headers-race" });
+      await Promise.all(
+        ["x-first", "x-second", "x-third"].map((name) =>
+          alice.endpoints.update({ id: endpoint.id, customHeaders: { [name]: `value-of-${name}` } }),
+        ),
+      );
+      const stored = await db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+      expect(stored.customHeaders).toEqual({
+        "x-first": "value-of-x-first",
+        "x-second": "value-of-x-second",
+        "x-third": "value-of-x-third",
+      });
+    });
+
     test("custom headers are stored, masked in responses, and patched by name", async () => {
       const token = "Bearer 0123456789abcdefSECRET";
       const { endpoint } = await alice.endpoints.create({

@@ -11,13 +11,26 @@ export type Script = (n: number, response: ServerResponse, request: ReceivedRequ
 
 /**
  * A CRM stand-in on 127.0.0.1: records every request and answers each path by its script (200 for
- * paths without one). Closing it also ends hanging responses.
+ * paths without one). It also counts requests in flight (arrived, not yet answered), the way a CRM
+ * would see a sender's concurrency. Closing it also ends hanging responses.
  */
 export async function startReceiver(scripts: Record<string, Script> = {}) {
   const received: ReceivedRequest[] = [];
   const counts = new Map<string, number>();
   const hanging = new Set<ServerResponse>();
+  const inFlight = new Map<string, number>();
+  const peak = new Map<string, number>();
+  const ALL = "*";
+  const track = (key: string, delta: number) => {
+    const now = (inFlight.get(key) ?? 0) + delta;
+    inFlight.set(key, now);
+    peak.set(key, Math.max(peak.get(key) ?? 0, now));
+  };
   const server = createServer((request, response) => {
+    for (const key of [ALL, request.url ?? "/"]) {
+      track(key, 1);
+      response.on("close", () => track(key, -1));
+    }
     let body = "";
     request.setEncoding("utf8");
     request.on("data", (chunk) => {
@@ -44,6 +57,8 @@ export async function startReceiver(scripts: Record<string, Script> = {}) {
     url: (path: string) => `http://127.0.0.1:${port}${path}`,
     received,
     requestsTo: (path: string) => received.filter((r) => r.path === path),
+    /** The most requests in flight at once, to one path or (without one) to the whole receiver. */
+    peakInFlight: (path = ALL) => peak.get(path) ?? 0,
     async close() {
       for (const response of hanging) response.destroy();
       server.closeAllConnections();
