@@ -1,5 +1,4 @@
-import type { DeliveryErrorKind } from "./send";
-import type { DeliveryAttempt } from "./send-webhook";
+import type { DeliveryAttempt, DeliveryErrorKind } from "./types";
 
 /**
  * Base class of every error this library throws, so one `catch` can tell ours from anything else.
