@@ -1,5 +1,6 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
+import { createSecretKey, timingSafeEqual } from "node:crypto";
 import { WebhookVerificationError } from "./errors";
+import { hmacSha256 } from "./hmac";
 import { secretList, standardKeyBytes } from "./key";
 import {
   checkOptions,
@@ -44,7 +45,10 @@ export function createWebhookVerifier(options: VerifierOptions): WebhookVerifier
       // One latin1 copy of the header, compared through views: no allocation per candidate signature.
       const received = Buffer.from(header, "latin1");
       for (const key of keys) {
-        const expected = Buffer.from(mac(key, `${signed.id}.${signed.timestamp}.`, body), "latin1");
+        const expected = Buffer.from(
+          hmacSha256(key, `${signed.id}.${signed.timestamp}.`, body, "base64"),
+          "latin1",
+        );
         let start = 0;
         while (start < header.length) {
           let end = header.indexOf(" ", start);
@@ -63,14 +67,6 @@ export function createWebhookVerifier(options: VerifierOptions): WebhookVerifier
       return noMatch();
     },
   };
-}
-
-function mac(key: KeyObject, prefix: string, body: string | Uint8Array): string {
-  // One update for strings is measurably faster than two; bytes cannot be joined without a copy.
-  const hmac = createHmac("sha256", key);
-  if (typeof body === "string") hmac.update(prefix + body);
-  else hmac.update(prefix).update(body);
-  return hmac.digest("base64");
 }
 
 /**
@@ -110,7 +106,7 @@ export function verifyHexSignature(
     throw new WebhookVerificationError("missing-header", "the x-webhook-signature header is missing");
   const received = header.toLowerCase().split(" ");
   for (const secret of secrets) {
-    const expected = Buffer.from(createHmac("sha256", secret).update(body).digest("hex"), "latin1");
+    const expected = Buffer.from(hmacSha256(secret, "", body, "hex"), "latin1");
     for (const candidate of received) {
       if (candidate.length === 64 && timingSafeEqual(expected, Buffer.from(candidate, "latin1"))) return;
     }
