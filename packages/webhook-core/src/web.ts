@@ -52,11 +52,12 @@ export function createWebhookVerifier(options: VerifierOptions): WebWebhookVerif
     async verify(payload, headers) {
       const body = checkPayload(payload);
       const signed = readSignedHeaders(headers, checked);
-      keys ??= Promise.all(
-        keyBytes.map((bytes) =>
-          crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]),
-        ),
-      );
+      keys ??= importKeys(keyBytes).catch((error: unknown) => {
+        // A rejected import must not be cached: every later request would fail with it, for the life
+        // of the verifier, although the next attempt may well succeed.
+        keys = undefined;
+        throw error;
+      });
       const prefix = `${signed.id}.${signed.timestamp}.`;
       const data = typeof body === "string" ? utf8.encode(prefix + body) : join(utf8.encode(prefix), body);
       const candidates = signed.signatures
@@ -74,6 +75,14 @@ export function createWebhookVerifier(options: VerifierOptions): WebWebhookVerif
       return noMatch();
     },
   };
+}
+
+function importKeys(keyBytes: readonly Uint8Array[]): Promise<HmacKey[]> {
+  return Promise.all(
+    keyBytes.map((bytes) =>
+      crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]),
+    ),
+  );
 }
 
 function decode(base64: string): Uint8Array | undefined {
