@@ -1,7 +1,7 @@
 import { createSecretKey, timingSafeEqual } from "node:crypto";
 import { WebhookVerificationError } from "./errors";
 import { hmacSha256 } from "./hmac";
-import { secretList, standardKeyBytes } from "./key";
+import { secretList, verificationKeys } from "./key";
 import {
   checkOptions,
   checkPayload,
@@ -35,7 +35,9 @@ export type WebhookVerifier = {
  * const event = JSON.parse(rawBody.toString("utf8"));
  */
 export function createWebhookVerifier(options: VerifierOptions): WebhookVerifier {
-  const keys = secretList(options.secrets).map((secret) => createSecretKey(standardKeyBytes(secret)));
+  const keys = secretList(options.secrets)
+    .flatMap(verificationKeys)
+    .map((bytes) => createSecretKey(bytes));
   const checked = checkOptions(options);
   return {
     verify(payload, headers) {

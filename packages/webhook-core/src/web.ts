@@ -3,7 +3,7 @@
  * (Cloudflare Workers, Vercel Edge, Deno, Bun, browsers). Same options, same errors and reasons as the
  * Node entry; `verify` returns a promise because Web Crypto is asynchronous.
  */
-import { fromBase64, secretList, standardKeyBytes } from "./key";
+import { fromBase64, secretList, verificationKeys } from "./key";
 import {
   checkOptions,
   checkPayload,
@@ -45,7 +45,7 @@ type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
  * const { id } = await verifier.verify(await request.text(), request.headers);
  */
 export function createWebhookVerifier(options: VerifierOptions): WebWebhookVerifier {
-  const keyBytes = secretList(options.secrets).map(standardKeyBytes);
+  const keyBytes = secretList(options.secrets).flatMap(verificationKeys);
   const checked = checkOptions(options);
   let keys: Promise<HmacKey[]> | undefined;
   return {
