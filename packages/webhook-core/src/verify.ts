@@ -66,7 +66,7 @@ export function createWebhookVerifier(options: VerifierOptions): WebhookVerifier
           start = end + 1;
         }
       }
-      return noMatch();
+      return noMatch("webhook-signature");
     },
   };
 }
@@ -106,12 +106,25 @@ export function verifyHexSignature(
   const header = readHeader(headers, "x-webhook-signature");
   if (!header)
     throw new WebhookVerificationError("missing-header", "the x-webhook-signature header is missing");
-  const received = header.toLowerCase().split(" ");
+  // Space-separated: during a rotation there is one signature per secret. Hex is case-insensitive.
+  const received = header
+    .toLowerCase()
+    .split(" ")
+    .filter((candidate) => HEX_SIGNATURE.test(candidate));
+  if (received.length === 0) {
+    throw new WebhookVerificationError(
+      "invalid-header",
+      "x-webhook-signature is malformed: expected 64 hex characters (several separated by spaces during a rotation)",
+    );
+  }
   for (const secret of secrets) {
     const expected = Buffer.from(hmacSha256(secret, "", body, "hex"), "latin1");
+    // Every candidate has the expected length here: timingSafeEqual throws on unequal lengths.
     for (const candidate of received) {
-      if (candidate.length === 64 && timingSafeEqual(expected, Buffer.from(candidate, "latin1"))) return;
+      if (timingSafeEqual(expected, Buffer.from(candidate, "latin1"))) return;
     }
   }
-  throw new WebhookVerificationError("no-matching-signature", "x-webhook-signature matches no secret");
+  noMatch("x-webhook-signature");
 }
+
+const HEX_SIGNATURE = /^[0-9a-f]{64}$/;

@@ -60,7 +60,10 @@ describe("the web entry", () => {
     const used = new Request("https://r.example/", { method: "POST", body: BODY, headers });
     await used.text();
     const error = await verifyRequest(used, { secrets: SECRET }).catch((e: unknown) => e);
-    expect(isWebhookVerificationError(error) && error.reason).toBe("invalid-payload");
+    expect(isWebhookVerificationError(error) && [error.reason, error.message]).toEqual([
+      "invalid-payload",
+      "the request body was already read (request.json() or .text() ran before verification): verify first, then parse the body it returns",
+    ]);
   });
 });
 

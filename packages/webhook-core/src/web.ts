@@ -72,7 +72,7 @@ export function createWebhookVerifier(options: VerifierOptions): WebWebhookVerif
           }
         }
       }
-      return noMatch();
+      return noMatch("webhook-signature");
     },
   };
 }
