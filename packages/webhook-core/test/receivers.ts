@@ -147,6 +147,12 @@ export const handledIds = (scenarios: readonly Scenario[]) =>
 
 export type Answer = { status: number; reason: string | undefined };
 
+/** The answer a receiver must give to a scenario's request. */
+export const expectedAnswer = (scenario: Scenario): Answer => ({
+  status: scenario.expected.status,
+  reason: scenario.expected.reason,
+});
+
 export async function send(url: string, scenario: Scenario): Promise<Answer> {
   const { body, headers } = scenario.request();
   const response = await fetch(url, {
