@@ -72,17 +72,20 @@ describe("a secret that cannot be used", () => {
   });
 });
 
+/** The `webhook-id` that the Node and the Web Crypto verifier each return for these headers. */
+async function idsFromBoth(secrets: string, headers: Record<string, string>): Promise<string[]> {
+  return [
+    createWebhookVerifier({ secrets }).verify(BODY, headers).id,
+    (await web.createWebhookVerifier({ secrets }).verify(BODY, headers)).id,
+  ];
+}
+
 describe("a secret with whitespace around it", () => {
   const headers = signWebhook({ id: "msg_1", body: BODY, secrets: SECRET });
 
   test("verifies once trimmed, as a secret read from a .env file with its newline", async () => {
     for (const padded of [`${SECRET}\n`, `${SECRET}\r\n`, ` ${SECRET}\t`]) {
-      expect(createWebhookVerifier({ secrets: padded }).verify(BODY, headers).id).toBe("msg_1");
-      await expect(
-        web.createWebhookVerifier({ secrets: padded }).verify(BODY, headers),
-      ).resolves.toMatchObject({
-        id: "msg_1",
-      });
+      expect(await idsFromBoth(padded, headers)).toEqual(["msg_1", "msg_1"]);
     }
   });
 
@@ -98,17 +101,12 @@ describe("a whsec_ secret pasted without its prefix", () => {
   const headers = signWebhook({ id: "msg_1", body: BODY, secrets: SECRET });
 
   test("verifies a request signed with the whole secret, as the standardwebhooks and svix verifiers do", async () => {
-    expect(createWebhookVerifier({ secrets: KEY_BASE64 }).verify(BODY, headers).id).toBe("msg_1");
-    await expect(
-      web.createWebhookVerifier({ secrets: KEY_BASE64 }).verify(BODY, headers),
-    ).resolves.toMatchObject({
-      id: "msg_1",
-    });
+    expect(await idsFromBoth(KEY_BASE64, headers)).toEqual(["msg_1", "msg_1"]);
   });
 
-  test("still verifies a request signed with the same string as a plain secret (its UTF-8 bytes)", () => {
+  test("still verifies a request signed with the same string as a plain secret (its UTF-8 bytes)", async () => {
     const plain = signWebhook({ id: "msg_2", body: BODY, secrets: KEY_BASE64 });
-    expect(createWebhookVerifier({ secrets: KEY_BASE64 }).verify(BODY, plain).id).toBe("msg_2");
+    expect(await idsFromBoth(KEY_BASE64, plain)).toEqual(["msg_2", "msg_2"]);
   });
 
   test("does not make a different secret match", () => {
