@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Proves the published package works for someone outside this workspace: build, `pnpm pack`, install
 # the tarball into a scratch project under /tmp with npm (its dependencies come from the npm registry),
-# then load it through ESM `import` and CJS `require` (both entries) and type-check both with tsc.
+# then load it through ESM `import` and CJS `require` (both entries), type-check both with tsc, and run
+# every example shipped in the tarball as a user would: copied into their project, importing the package
+# by name, type-checked, and answering the same requests as in test/examples.test.ts.
 # Usage: bash scripts/pack-check.sh   (or: pnpm --filter @genie/webhook-core pack-check)
 set -euo pipefail
 
@@ -9,7 +11,12 @@ package_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tsc="$package_dir/node_modules/.bin/tsc"
 scratch="$(mktemp -d /tmp/webhook-core-pack-check.XXXXXX)"
 trap 'rm -rf "$scratch"' EXIT
-types_node="$(node -p "require('$package_dir/node_modules/@types/node/package.json').version")"
+# The versions the workspace tests with, so the scratch project runs the same code.
+version_of() { node -p "require('$package_dir/node_modules/$1/package.json').version"; }
+example_deps=()
+for dep in @types/node express @types/express fastify hono @hono/node-server tsx; do
+  example_deps+=("$dep@$(version_of "$dep")")
+done
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -22,7 +29,8 @@ tarball="$(ls "$scratch"/*.tgz)"
 contents="$(tar -tzf "$tarball")"
 echo "$contents" | sed 's/^/  /'
 for file in dist/index.mjs dist/index.cjs dist/index.d.mts dist/index.d.cts dist/web.mjs dist/web.cjs \
-  dist/web.d.mts dist/web.d.cts README.md package.json; do
+  dist/web.d.mts dist/web.d.cts README.md package.json examples/node-http.ts examples/express.ts \
+  examples/fastify.ts examples/fetch.ts examples/hex.ts examples/send-test-webhook.ts; do
   grep -qx "package/$file" <<<"$contents" || { echo "missing from tarball: $file" >&2; exit 1; }
 done
 if grep -q "package/src/" <<<"$contents"; then echo "sources leaked into the tarball" >&2; exit 1; fi
@@ -44,8 +52,9 @@ fi
 step "install into $scratch/app (npm)"
 mkdir "$scratch/app"
 cd "$scratch/app"
-echo '{ "name": "pack-check", "private": true }' >package.json
-npm install --no-audit --no-fund --loglevel=error "$tarball" "@types/node@$types_node" >/dev/null
+# ESM, like the examples (top-level await); the .cjs/.cts files below stay CommonJS by their extension.
+echo '{ "name": "pack-check", "private": true, "type": "module" }' >package.json
+npm install --no-audit --no-fund --loglevel=error "$tarball" "${example_deps[@]}" >/dev/null
 
 cat >esm.mjs <<'JS'
 import assert from "node:assert/strict";
@@ -107,5 +116,13 @@ export = { timestamp, pending };
 TS
 "$tsc" --noEmit --strict --module nodenext --moduleResolution nodenext --target es2022 --types node types.mts types.cts
 echo "  tsc: ok"
+
+step "examples from the tarball (tsc, then run on 127.0.0.1)"
+cp -r node_modules/@genie/webhook-core/examples examples
+cp "$package_dir/test/receivers.ts" "$package_dir/test/check-examples.ts" .
+"$tsc" --noEmit --strict --skipLibCheck --module nodenext --moduleResolution nodenext --target es2022 \
+  --types node examples/*.ts
+echo "  tsc: ok"
+node --import tsx check-examples.ts
 
 printf '\npack-check passed: %s\n' "$(basename "$tarball")"

@@ -1,5 +1,4 @@
-import type { DeliveryErrorKind } from "./send";
-import type { DeliveryAttempt } from "./send-webhook";
+import type { DeliveryAttempt, DeliveryErrorKind } from "./types";
 
 /**
  * Base class of every error this library throws, so one `catch` can tell ours from anything else.
@@ -14,10 +13,12 @@ export class WebhookError extends Error {
 /**
  * Why a webhook was rejected, as a stable string a receiver can branch on or log.
  * - `missing-header`: `webhook-id`, `webhook-timestamp` or `webhook-signature` is absent or empty.
- * - `invalid-header`: a header is not a string, is repeated, or is longer than 8 KiB.
+ * - `invalid-header`: a header is not a string, is repeated, or is longer than 8 KiB; or the signature
+ *   header holds no well-formed signature at all (`v1,<base64>`, or 64 hex characters).
  * - `invalid-timestamp`: `webhook-timestamp` is not whole unix seconds.
  * - `timestamp-too-old` / `timestamp-too-new`: outside the tolerance (a replay, or a clock far off).
- * - `no-matching-signature`: no `v1` signature matches any of the secrets.
+ * - `no-matching-signature`: well-formed, but no `v1` signature matches the body with any of the
+ *   secrets (a changed or re-serialised body, or another secret).
  * - `invalid-payload`: the body is not raw bytes (string, Buffer, Uint8Array), is too large, or was
  *   already consumed by a JSON parser.
  */

@@ -7,19 +7,8 @@ export { type IncomingMessageOptions, verifyIncomingMessage, verifyRequest } fro
 export type { ReadBodyOptions, VerifiedRequest } from "./request";
 export * from "./retry";
 export { generateSecret } from "./secret";
-export {
-  type DeliverOnceInput,
-  type DeliveryErrorKind,
-  type DeliveryResult,
-  deliverOnce,
-  GENIE_USER_AGENT,
-} from "./send";
-export {
-  type DeliveryAttempt,
-  type SendWebhookOptions,
-  type SendWebhookResult,
-  sendWebhook,
-} from "./send-webhook";
+export { type DeliverOnceInput, deliverOnce, GENIE_USER_AGENT } from "./send";
+export { type SendWebhookOptions, type SendWebhookResult, sendWebhook } from "./send-webhook";
 export { type SignatureScheme, type SignInput, signWebhook } from "./sign";
 export {
   addressRefusal,
@@ -29,4 +18,5 @@ export {
   type SsrfGuardedAgentOptions,
   type SsrfGuardOptions,
 } from "./ssrf";
+export type { AttemptFacts, DeliveryAttempt, DeliveryErrorKind, DeliveryResult, Outcome } from "./types";
 export { createWebhookVerifier, verifyHexSignature, verifyWebhook, type WebhookVerifier } from "./verify";

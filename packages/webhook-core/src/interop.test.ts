@@ -60,6 +60,22 @@ describe.each([
     }
   });
 
+  test("every form of a secret its verifier accepts, ours accept too", async () => {
+    const secret = generateSecret();
+    const bare = secret.slice("whsec_".length);
+    const headers = signWebhook({ id: ID, body: BODY, secrets: secret });
+    // What people paste: the whole secret, the key without its prefix, either with a .env newline.
+    for (const form of [secret, bare, `${secret}\n`, `${bare}\n`]) {
+      expect(() => peer(form).verify(BODY, headers)).not.toThrow();
+      expect(createWebhookVerifier({ secrets: form }).verify(BODY, headers).id).toBe(ID);
+      await expect(web.createWebhookVerifier({ secrets: form }).verify(BODY, headers)).resolves.toMatchObject(
+        {
+          id: ID,
+        },
+      );
+    }
+  });
+
   test("we sign exactly what it signs", () => {
     const secret = generateSecret();
     const at = new Date(1_700_000_000_000);

@@ -96,26 +96,64 @@ export function readSignedHeaders(headers: HeadersLike, options: CheckedOptions)
   if (!id) fail("missing-header", "the webhook-id header is missing");
   if (!timestamp) fail("missing-header", "the webhook-timestamp header is missing");
   if (!signatures) fail("missing-header", "the webhook-signature header is missing");
-  if (!TIMESTAMP.test(timestamp)) fail("invalid-timestamp", "webhook-timestamp must be unix seconds");
+  if (!TIMESTAMP.test(timestamp)) fail("invalid-timestamp", "webhook-timestamp must be whole unix seconds");
+  if (!SIGNATURE_ENTRY.test(signatures)) {
+    fail(
+      "invalid-header",
+      'webhook-signature is malformed: expected space-separated signatures like "v1,<base64>"',
+    );
+  }
   const seconds = Number(timestamp);
   if (!options.ignoreTimestamp) {
-    const now = Math.floor(options.now() / 1000);
-    if (now - seconds > options.tolerance) fail("timestamp-too-old", "the webhook timestamp is too old");
-    if (seconds - now > options.tolerance)
-      fail("timestamp-too-new", "the webhook timestamp is in the future");
+    // The numbers are in the message because the fix depends on them: seconds off means a clock to
+    // correct, hours off a replayed or queued request.
+    const age = Math.floor(options.now() / 1000) - seconds;
+    const beyond = `beyond the tolerance of ${options.tolerance} s`;
+    if (age > options.tolerance) {
+      fail(
+        "timestamp-too-old",
+        `webhook-timestamp is ${age} s old, ${beyond}: a replayed request, or this server's clock is wrong`,
+      );
+    }
+    if (-age > options.tolerance) {
+      fail(
+        "timestamp-too-new",
+        `webhook-timestamp is ${-age} s in the future, ${beyond}: this server's clock or the sender's is wrong`,
+      );
+    }
   }
   return { id, timestamp, seconds, signatures };
 }
 
+/**
+ * At least one `<version>,<base64>` entry (v1, v1a, v2…) in a space-separated list. A header without
+ * any is garbage, reported as such; a well-formed signature that does not match is another matter.
+ */
+const SIGNATURE_ENTRY = /(?:^| )v\d+[a-z]*,[A-Za-z0-9+/]+={0,2}(?: |$)/;
+
 /** Length of `v1,` + base64 of a 32-byte HMAC-SHA256. Other lengths cannot match and are skipped. */
 export const V1_LENGTH = 47;
 
-export function noMatch(): never {
-  fail("no-matching-signature", "no v1 signature in webhook-signature matches the secret");
+/** No signature in `header` matches. Either the body or the secret can be the cause: the message says both. */
+export function noMatch(header: "webhook-signature" | "x-webhook-signature"): never {
+  fail(
+    "no-matching-signature",
+    `no signature in ${header} matches: the body is not the one that was signed (changed on the way, or parsed and serialised again?), or it was signed with another secret`,
+  );
 }
 
-/** Checks the body is raw bytes, and says what went wrong when a parser already turned it into an object. */
-export function checkPayload(payload: unknown): string | Uint8Array {
+/**
+ * How to get the raw body in the frameworks that parse JSON for you. Part of every message about a body
+ * that is not raw bytes, because a JSON parser running first is by far the most common cause.
+ */
+const RAW_BODY_HINT =
+  'a JSON parser ran before verification. Express: give this route express.raw({ type: "application/json" }) and register it before any app.use(express.json()). Fastify: add a content-type parser for application/json with { parseAs: "buffer" } in the webhook route\'s scope';
+
+/**
+ * Checks the body is raw bytes, and says what went wrong when a parser already turned it into an object.
+ * `what` names the argument in the message.
+ */
+export function checkPayload(payload: unknown, what = "the payload"): string | Uint8Array {
   if (typeof payload === "string" || payload instanceof Uint8Array) return payload;
   if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
   if (ArrayBuffer.isView(payload))
@@ -123,7 +161,12 @@ export function checkPayload(payload: unknown): string | Uint8Array {
   return fail(
     "invalid-payload",
     payload !== null && typeof payload === "object"
-      ? "the payload is an object: verify the raw body (string or bytes) before parsing it as JSON"
-      : "the payload must be the raw body: a string, Buffer or Uint8Array",
+      ? `${what} is an object, not the raw body: ${RAW_BODY_HINT}`
+      : `${what} must be the raw body: a string, Buffer or Uint8Array`,
   );
+}
+
+/** The body stream was consumed before verification, so the raw bytes are gone. */
+export function alreadyRead(): never {
+  return fail("invalid-payload", `the request body was already read, probably because ${RAW_BODY_HINT}`);
 }

@@ -92,7 +92,24 @@ describe("verifyIncomingMessage", () => {
     try {
       const headers = signWebhook({ id: "msg_3", body: BODY, secrets: SECRET });
       expect(await receiver.post(BODY, headers)).toEqual({ status: 400, text: "invalid-payload" });
-      expect(String((receiver.seen[0] as Error).message)).toMatch(/rawBody/);
+      expect(String((receiver.seen[0] as Error).message)).toMatch(
+        /already read, probably because a JSON parser ran/,
+      );
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test("says a JSON parser ran first when the raw body it is given is a parsed object", async () => {
+    const receiver = await receiverWith((req) =>
+      verifyIncomingMessage(req, { secrets: SECRET }, { rawBody: JSON.parse(BODY) }),
+    );
+    try {
+      const headers = signWebhook({ id: "msg_6", body: BODY, secrets: SECRET });
+      expect(await receiver.post(BODY, headers)).toEqual({ status: 400, text: "invalid-payload" });
+      expect(String((receiver.seen[0] as Error).message)).toMatch(
+        /^options\.rawBody is an object, not the raw body: a JSON parser ran before verification\. Express: /,
+      );
     } finally {
       await receiver.close();
     }

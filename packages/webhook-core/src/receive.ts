@@ -1,6 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { WebhookVerificationError } from "./errors";
-import type { VerifierOptions } from "./parse";
+import { alreadyRead, checkPayload, type VerifierOptions } from "./parse";
 import {
   concat,
   DEFAULT_MAX_BODY_BYTES,
@@ -69,17 +68,10 @@ export async function verifyIncomingMessage(
   const v = verifierOf(verifier);
   let rawBody: Uint8Array;
   if (options.rawBody !== undefined) {
-    rawBody =
-      typeof options.rawBody === "string"
-        ? Buffer.from(options.rawBody, "utf8")
-        : checkBytes(options.rawBody);
+    const given = checkPayload(options.rawBody, "options.rawBody");
+    rawBody = typeof given === "string" ? Buffer.from(given, "utf8") : given;
   } else {
-    if (request.readableEnded || request.readableDidRead) {
-      throw new WebhookVerificationError(
-        "invalid-payload",
-        "the request body was already read (by a JSON parser?): pass the raw bytes as options.rawBody",
-      );
-    }
+    if (request.readableEnded || request.readableDidRead) alreadyRead();
     rawBody = await readIncoming(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   }
   const verified = v.verify(rawBody, request.headers);
@@ -88,14 +80,6 @@ export async function verifyIncomingMessage(
     rawBody,
     body: Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength).toString("utf8"),
   };
-}
-
-function checkBytes(value: unknown): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  throw new WebhookVerificationError(
-    "invalid-payload",
-    "options.rawBody must be a string, Buffer or Uint8Array",
-  );
 }
 
 async function readIncoming(request: IncomingMessage, limit: number): Promise<Uint8Array> {

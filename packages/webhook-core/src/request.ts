@@ -65,7 +65,10 @@ export async function verifyFetchRequest(
   options: ReadBodyOptions = {},
 ): Promise<VerifiedRequest> {
   if (request.bodyUsed) {
-    throw new WebhookVerificationError("invalid-payload", "the request body was already read");
+    throw new WebhookVerificationError(
+      "invalid-payload",
+      "the request body was already read (request.json() or .text() ran before verification): verify first, then parse the body it returns",
+    );
   }
   const rawBody = await readLimited(request.body, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   const verified = await verify(rawBody, request.headers);

@@ -1,4 +1,4 @@
-import type { DeliveryErrorKind } from "./send";
+import type { AttemptFacts, Outcome } from "./types";
 
 /** A retry schedule: the wait before each retry, in ms. Attempts = waits + 1. */
 export type RetrySchedule = { readonly delaysMs: readonly number[] };
@@ -23,15 +23,6 @@ export const RETRY_PRESETS = Object.freeze({
 
 /** The name of a preset in `RETRY_PRESETS`. */
 export type RetryPresetName = keyof typeof RETRY_PRESETS;
-
-/**
- * What an attempt means for the delivery: done, try again later, stop, or stop and disable the
- * endpoint.
- */
-export type Outcome = "success" | "retry" | "give-up" | "disable";
-
-/** The facts of an attempt that decide its outcome (a `DeliveryResult` has them). */
-export type AttemptFacts = { statusCode?: number | undefined; errorKind?: DeliveryErrorKind | undefined };
 
 /**
  * Classifies an attempt:

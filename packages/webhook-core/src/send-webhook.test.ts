@@ -1,9 +1,9 @@
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { isWebhookDeliveryError } from "./errors";
-import type { DeliveryAttempt } from "./send-webhook";
 import { sendWebhook } from "./send-webhook";
 import { createSsrfGuardedAgent } from "./ssrf";
 import { type Loopback, startLoopback } from "./test-support/loopback";
+import type { DeliveryAttempt } from "./types";
 import { createWebhookVerifier } from "./verify";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -5,22 +5,12 @@ import {
   classifyOutcome,
   type NextDelayOptions,
   nextRetryDelay,
-  type Outcome,
   RETRY_PRESETS,
   type RetrySchedule,
 } from "./retry";
-import { type DeliveryResult, deliverOnce } from "./send";
+import { deliverOnce } from "./send";
 import { signWebhook } from "./sign";
-
-/** One attempt of `sendWebhook`, as reported to `onAttempt`. */
-export type DeliveryAttempt = {
-  /** 1 for the first attempt. */
-  attempt: number;
-  result: DeliveryResult;
-  outcome: Outcome;
-  /** The wait before the next attempt, or `null` when this was the last. */
-  nextDelayMs: number | null;
-};
+import type { DeliveryAttempt } from "./types";
 
 /** What `sendWebhook` sends, where, and how it retries. */
 export type SendWebhookOptions = {

@@ -2,6 +2,7 @@ import { type Dispatcher, request } from "undici";
 import { isSsrfBlockedError } from "./errors";
 import { parseRetryAfter } from "./retry";
 import { checkUrlShape, createSsrfGuardedAgent } from "./ssrf";
+import type { DeliveryErrorKind, DeliveryResult } from "./types";
 
 /**
  * The User-Agent of Genie's webhook requests, as the original spec names it.
@@ -10,24 +11,6 @@ import { checkUrlShape, createSsrfGuardedAgent } from "./ssrf";
  * headers["user-agent"] = GENIE_USER_AGENT; // "GenieAI/1.0"
  */
 export const GENIE_USER_AGENT = "GenieAI/1.0";
-
-/**
- * How an attempt failed before any HTTP answer:
- * - `dns`: the name does not resolve; `connect`: refused or unreachable; `tls`: handshake or
- *   certificate; `timeout`: no complete answer in time; `reset`: the connection broke mid-way;
- * - `ssrf-blocked`: refused by the SSRF guard (see `errorMessage`);
- * - `invalid-request`: the URL or a header value cannot be sent at all;
- * - `network`: any other transport failure (e.g. an answer that is not HTTP).
- */
-export type DeliveryErrorKind =
-  | "dns"
-  | "connect"
-  | "tls"
-  | "timeout"
-  | "reset"
-  | "ssrf-blocked"
-  | "invalid-request"
-  | "network";
 
 /** What `deliverOnce` sends, and how. */
 export type DeliverOnceInput = {
@@ -61,24 +44,6 @@ export type DeliverOnceInput = {
    * throws, because a cancellation is not something the receiver did).
    */
   signal?: AbortSignal;
-};
-
-/** What one attempt did. Failures are data, never thrown, so the caller decides about retries. */
-export type DeliveryResult = {
-  /** A 2xx answer. */
-  ok: boolean;
-  /** The HTTP status, when the receiver answered (a 3xx is reported, never followed). */
-  statusCode?: number;
-  /** How it failed before an answer. */
-  errorKind?: DeliveryErrorKind;
-  /** A human-readable cause for `errorKind`, or the ignored redirect's target for a 3xx. */
-  errorMessage?: string;
-  /** The receiver's `Retry-After`, in ms (uncapped). */
-  retryAfterMs?: number;
-  /** The start of the answer's body as text (at most `excerptBytes` bytes of it). */
-  responseExcerpt?: string;
-  /** From the start of the attempt until the answer's excerpt was read or it failed. */
-  durationMs: number;
 };
 
 /** Beyond this much body the connection is closed rather than drained for reuse. */

@@ -1,6 +1,11 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { isWebhookSecretError, isWebhookVerificationError, type VerificationFailure } from "./errors";
+import {
+  isWebhookSecretError,
+  isWebhookVerificationError,
+  type VerificationFailure,
+  type WebhookVerificationError,
+} from "./errors";
 import type { HeadersLike, VerifiedWebhook, VerifierOptions } from "./parse";
 import { signWebhook } from "./sign";
 import { createWebhookVerifier, verifyHexSignature, verifyWebhook } from "./verify";
@@ -38,6 +43,16 @@ async function reasonOf(promise: Promise<unknown>): Promise<VerificationFailure 
     if (!isWebhookVerificationError(error)) throw error; // anything else is a crash
     return error.reason;
   }
+}
+
+/** The error a verification failed with; fails the test when it passed or crashed otherwise. */
+async function failureOf(promise: Promise<unknown>): Promise<WebhookVerificationError> {
+  const error = await promise.then(
+    () => new Error("the webhook was accepted"),
+    (error: unknown) => error,
+  );
+  if (!isWebhookVerificationError(error)) throw error;
+  return error;
 }
 
 describe.each(verifiers)("the %s verifier", (_, verify) => {
@@ -149,6 +164,52 @@ describe.each(verifiers)("the %s verifier", (_, verify) => {
     expect(await reasonOf(verify(BODY, signed(), { secrets: SECRET }))).toBe("timestamp-too-old");
   });
 
+  test("says how old a stale request is and what the tolerance is", async () => {
+    const error = await failureOf(
+      verify(BODY, signed({ timestamp: NOW - 412 }), { secrets: SECRET, ...clock }),
+    );
+    expect(error.message).toBe(
+      "webhook-timestamp is 412 s old, beyond the tolerance of 300 s: a replayed request, or this server's clock is wrong",
+    );
+  });
+
+  test("says how far in the future a timestamp is and what the tolerance is", async () => {
+    const options = { secrets: SECRET, toleranceSeconds: 60, ...clock };
+    const error = await failureOf(verify(BODY, signed({ timestamp: NOW + 75 }), options));
+    expect(error.message).toBe(
+      "webhook-timestamp is 75 s in the future, beyond the tolerance of 60 s: this server's clock or the sender's is wrong",
+    );
+  });
+
+  test("reports a webhook-signature without any well-formed signature as a malformed header, not a mismatch", async () => {
+    for (const garbage of ["garbage", "v1:abc", "sha256=0123abcd", "v1,", ",abc", "v1,abc$"]) {
+      const error = await failureOf(
+        verify(BODY, { ...signed(), "webhook-signature": garbage }, { secrets: SECRET, ...clock }),
+      );
+      expect([garbage, error.reason, error.message]).toEqual([
+        garbage,
+        "invalid-header",
+        'webhook-signature is malformed: expected space-separated signatures like "v1,<base64>"',
+      ]);
+    }
+  });
+
+  test("names the body as well as the secret when no signature matches", async () => {
+    const error = await failureOf(verify(`${BODY} `, signed(), { secrets: SECRET, ...clock }));
+    expect(error.message).toBe(
+      "no signature in webhook-signature matches: the body is not the one that was signed (changed on the way, or parsed and serialised again?), or it was signed with another secret",
+    );
+  });
+
+  test("says a JSON parser ran first, and how to fix it in Express and Fastify, when the body is an object", async () => {
+    const error = await failureOf(verify(JSON.parse(BODY), signed(), { secrets: SECRET, ...clock }));
+    expect(error.message).toMatch(
+      /^the payload is an object, not the raw body: a JSON parser ran before verification/,
+    );
+    expect(error.message).toContain('express.raw({ type: "application/json" })');
+    expect(error.message).toContain('{ parseAs: "buffer" }');
+  });
+
   const good = signed();
   const sig = good["webhook-signature"] as string;
   const badInputs: [string, unknown, unknown, VerificationFailure][] = [
@@ -191,7 +252,7 @@ describe.each(verifiers)("the %s verifier", (_, verify) => {
       "a signature without its version",
       BODY,
       { ...good, "webhook-signature": sig.slice(3) },
-      "no-matching-signature",
+      "invalid-header",
     ],
     [
       "a signature of version v1a",
@@ -209,7 +270,7 @@ describe.each(verifiers)("the %s verifier", (_, verify) => {
       "a signature that is not base64",
       BODY,
       { ...good, "webhook-signature": `v1,${"*".repeat(44)}` },
-      "no-matching-signature",
+      "invalid-header",
     ],
     [
       "a hex signature in the v1 slot",
@@ -217,7 +278,7 @@ describe.each(verifiers)("the %s verifier", (_, verify) => {
       { ...good, "webhook-signature": `v1,${"ab".repeat(32)}` },
       "no-matching-signature",
     ],
-    ["only separators", BODY, { ...good, "webhook-signature": "   ,,, " }, "no-matching-signature"],
+    ["only separators", BODY, { ...good, "webhook-signature": "   ,,, " }, "invalid-header"],
     ["a body that was parsed to an object", JSON.parse(BODY), good, "invalid-payload"],
     ["a body that is a number", 42, good, "invalid-payload"],
     ["no body", undefined, good, "invalid-payload"],
@@ -265,12 +326,56 @@ describe("verifyHexSignature", () => {
     ).not.toThrow();
   });
 
+  const NEW = "whsec_bmV3LXNlY3JldC1uZXctc2VjcmV0LW5ldy1zZWNyZXQ=";
+  const reasonOfHex = (headers: HeadersLike, secrets: string | string[] = SECRET, body: unknown = BODY) => {
+    try {
+      verifyHexSignature(body as string, headers, { secrets });
+      return "accepted";
+    } catch (error) {
+      if (!isWebhookVerificationError(error)) throw error; // a RangeError from timingSafeEqual would land here
+      return error.reason;
+    }
+  };
+
+  test("accepts the two signatures of a rotation with either secret alone", () => {
+    const rotated = signed({ secrets: [NEW, SECRET] });
+    expect(rotated["x-webhook-signature"]).toMatch(/^[0-9a-f]{64} [0-9a-f]{64}$/);
+    expect(reasonOfHex(rotated, NEW)).toBe("accepted");
+    expect(reasonOfHex(rotated, SECRET)).toBe("accepted");
+    expect(reasonOfHex(rotated, OTHER)).toBe("no-matching-signature");
+  });
+
+  test("accepts a signature in uppercase hex", () => {
+    const upper = hexHeaders(SECRET)["x-webhook-signature"].toUpperCase();
+    expect(reasonOfHex({ "x-webhook-signature": upper })).toBe("accepted");
+  });
+
+  test("rejects a request without x-webhook-signature as missing-header", () => {
+    expect(reasonOfHex({})).toBe("missing-header");
+    expect(reasonOfHex({ "x-webhook-signature": "" })).toBe("missing-header");
+  });
+
+  test("rejects a malformed x-webhook-signature as invalid-header, whatever its length", () => {
+    const valid = hexHeaders(SECRET)["x-webhook-signature"];
+    for (const malformed of ["abc", valid.slice(1), `${valid}00`, `sha256=${valid}`, "z".repeat(64)]) {
+      expect([malformed, reasonOfHex({ "x-webhook-signature": malformed })]).toEqual([
+        malformed,
+        "invalid-header",
+      ]);
+    }
+  });
+
+  test("skips malformed candidates beside a good one instead of throwing", () => {
+    const valid = hexHeaders(SECRET)["x-webhook-signature"];
+    expect(reasonOfHex({ "x-webhook-signature": `abc ${valid}` })).toBe("accepted");
+  });
+
   test("rejects a missing header, a changed body and another secret with typed errors", () => {
     const cases: [unknown, unknown, VerificationFailure][] = [
       [BODY, {}, "missing-header"],
       [`${BODY}!`, hexHeaders(SECRET), "no-matching-signature"],
       [BODY, hexHeaders(OTHER), "no-matching-signature"],
-      [BODY, { "x-webhook-signature": "abc" }, "no-matching-signature"],
+      [BODY, { "x-webhook-signature": "abc" }, "invalid-header"],
       [{}, hexHeaders(SECRET), "invalid-payload"],
     ];
     for (const [payload, headers, reason] of cases) {

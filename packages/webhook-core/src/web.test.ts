@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { isWebhookVerificationError } from "./errors";
 import { signWebhook } from "./sign";
 import { createWebhookVerifier, verifyRequest } from "./web";
@@ -60,6 +60,28 @@ describe("the web entry", () => {
     const used = new Request("https://r.example/", { method: "POST", body: BODY, headers });
     await used.text();
     const error = await verifyRequest(used, { secrets: SECRET }).catch((e: unknown) => e);
-    expect(isWebhookVerificationError(error) && error.reason).toBe("invalid-payload");
+    expect(isWebhookVerificationError(error) && [error.reason, error.message]).toEqual([
+      "invalid-payload",
+      "the request body was already read (request.json() or .text() ran before verification): verify first, then parse the body it returns",
+    ]);
+  });
+});
+
+describe("createWebhookVerifier (web)", () => {
+  test("imports the keys again after a failed import instead of failing every later request", async () => {
+    // Web Crypto can fail transiently (a runtime under memory pressure, a restricted worker): the
+    // failure is injected once here, because a real secret always imports.
+    const failure = new Error("importKey failed once");
+    const importKey = vi.spyOn(crypto.subtle, "importKey").mockRejectedValueOnce(failure);
+    try {
+      const verifier = createWebhookVerifier({ secrets: SECRET });
+      const headers = signWebhook({ id: "msg_1", body: BODY, secrets: SECRET });
+      await expect(verifier.verify(BODY, headers)).rejects.toBe(failure);
+      await expect(verifier.verify(BODY, headers)).resolves.toMatchObject({ id: "msg_1" });
+      await expect(verifier.verify(BODY, headers)).resolves.toMatchObject({ id: "msg_1" });
+      expect(importKey).toHaveBeenCalledTimes(2); // once failed, once for good: then cached
+    } finally {
+      importKey.mockRestore();
+    }
   });
 });

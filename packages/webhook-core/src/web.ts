@@ -3,7 +3,7 @@
  * (Cloudflare Workers, Vercel Edge, Deno, Bun, browsers). Same options, same errors and reasons as the
  * Node entry; `verify` returns a promise because Web Crypto is asynchronous.
  */
-import { fromBase64, secretList, standardKeyBytes } from "./key";
+import { fromBase64, secretList, verificationKeys } from "./key";
 import {
   checkOptions,
   checkPayload,
@@ -45,18 +45,19 @@ type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
  * const { id } = await verifier.verify(await request.text(), request.headers);
  */
 export function createWebhookVerifier(options: VerifierOptions): WebWebhookVerifier {
-  const keyBytes = secretList(options.secrets).map(standardKeyBytes);
+  const keyBytes = secretList(options.secrets).flatMap(verificationKeys);
   const checked = checkOptions(options);
   let keys: Promise<HmacKey[]> | undefined;
   return {
     async verify(payload, headers) {
       const body = checkPayload(payload);
       const signed = readSignedHeaders(headers, checked);
-      keys ??= Promise.all(
-        keyBytes.map((bytes) =>
-          crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]),
-        ),
-      );
+      keys ??= importKeys(keyBytes).catch((error: unknown) => {
+        // A rejected import must not be cached: every later request would fail with it, for the life
+        // of the verifier, although the next attempt may well succeed.
+        keys = undefined;
+        throw error;
+      });
       const prefix = `${signed.id}.${signed.timestamp}.`;
       const data = typeof body === "string" ? utf8.encode(prefix + body) : join(utf8.encode(prefix), body);
       const candidates = signed.signatures
@@ -71,9 +72,17 @@ export function createWebhookVerifier(options: VerifierOptions): WebWebhookVerif
           }
         }
       }
-      return noMatch();
+      return noMatch("webhook-signature");
     },
   };
+}
+
+function importKeys(keyBytes: readonly Uint8Array[]): Promise<HmacKey[]> {
+  return Promise.all(
+    keyBytes.map((bytes) =>
+      crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]),
+    ),
+  );
 }
 
 function decode(base64: string): Uint8Array | undefined {
