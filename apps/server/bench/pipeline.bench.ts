@@ -3,16 +3,21 @@
 // bounded in time or count. Usage:
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @genie/server bench
 // BENCH_SECONDS (load duration), BENCH_DELIVERIES (queued for throughput) and BENCH_IN_FLIGHT
-// (the worker's concurrency there, default 256) change the sizes; `bench intake|throughput|latency|crash` runs one.
-// Each run creates fresh databases on that server and drops them afterwards.
+// (the worker's concurrency there, default 256) change the sizes; `bench intake|throughput|latency|crash|slow-crm`
+// runs one. Each run creates fresh databases on that server and drops them afterwards.
+// Speed is never the only figure: each row also counts, at the receiver, webhooks that arrived twice
+// and acknowledged registrations that never arrived.
 import { createHmac, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import autocannon from "autocannon";
 import { Agent, request } from "undici";
 import { openDatabase } from "../src/db";
 import { runAdminStatement } from "../test/support/databases";
 import { registrationBody, seedAccount } from "../test/support/fixtures";
 import { type ServerProcess, startServer, waitForListening } from "../test/support/process";
-import { startReceiver, waitFor } from "../test/support/receiver";
+import { type ReceivedRequest, type Script, startReceiver, waitFor } from "../test/support/receiver";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -20,7 +25,15 @@ const CONNECTIONS = 64;
 /** Attempts the worker keeps in flight in the throughput benchmark (one endpoint, so per endpoint too). */
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 256);
 
-type Row = { name: string; value: string; baseline?: string; ratio?: string; goal?: string };
+type Row = {
+  name: string;
+  value: string;
+  baseline?: string;
+  ratio?: string;
+  goal?: string;
+  /** Counted at the receiver: webhooks received more than once (2xx'd), acknowledged ones never received. */
+  duplicates?: string;
+};
 const rows: Row[] = [];
 const created: string[] = [];
 
@@ -45,18 +58,43 @@ async function stop(server: ServerProcess) {
   await server.exited;
 }
 
-async function load(url: string, body: string) {
+/**
+ * What a receiver got, per webhook (`webhook-id`), counting only the requests it answered 2xx for:
+ * `duplicates` arrived again after being accepted.
+ */
+function receipts(requests: ReceivedRequest[], accepted: (r: ReceivedRequest) => boolean = () => true) {
+  const ids = new Set<string>();
+  let duplicates = 0;
+  for (const r of requests) {
+    if (!accepted(r)) continue;
+    const id = String(r.headers["webhook-id"]);
+    if (ids.has(id)) duplicates++;
+    else ids.add(id);
+  }
+  return { unique: ids.size, duplicates };
+}
+
+function duplicatesCell(got: { unique: number; duplicates: number }, expected: number): string {
+  return `${got.duplicates} twice, ${Math.max(0, expected - got.unique)} lost`;
+}
+
+async function load(url: string, body: string, connections = CONNECTIONS, seconds = SECONDS) {
   const result = await autocannon({
     url: `${url}/api/contacts`,
     method: "POST",
-    connections: CONNECTIONS,
-    duration: SECONDS,
+    connections,
+    duration: seconds,
     headers: { "content-type": "application/json" },
     body,
   });
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) console.warn(`  (${bad} of ${result.requests.total} requests failed or were not 2xx)`);
-  return { rps: result.requests.average, p99: result.latency.p99, total: result.requests.total };
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    acknowledged: result["2xx"],
+  };
 }
 
 /** A Genie with one account whose endpoint is `endpointUrl`; returns its URL and a valid body. */
@@ -85,14 +123,21 @@ async function intakeBenchmarks() {
   const body = healthy.body;
   await load(bareUrl, body); // warm-up
   const bareResult = await load(bareUrl, body);
-  await load(healthy.url, body);
+  const warmUp = await load(healthy.url, body);
   const genieResult = await load(healthy.url, body);
+  const acknowledged = warmUp.acknowledged + genieResult.acknowledged;
+  await waitFor(
+    async () => (receipts(receiver.requestsTo("/ok")).unique >= acknowledged ? true : undefined),
+    120_000,
+    "every acknowledged registration to arrive",
+  ).catch(() => {});
   rows.push({
     name: "1. intake req/s (PostgreSQL, 64 conns)",
     value: `${genieResult.rps.toFixed(0)} (p99 ${genieResult.p99} ms)`,
     baseline: `bare Fastify+pg INSERT ${bareResult.rps.toFixed(0)} (p99 ${bareResult.p99} ms)`,
     ratio: (genieResult.rps / bareResult.rps).toFixed(2),
     goal: ">= 0.6",
+    duplicates: duplicatesCell(receipts(receiver.requestsTo("/ok")), acknowledged),
   });
   await stop(healthy.server);
   await healthy.db.close();
@@ -185,6 +230,7 @@ async function deliveryThroughput() {
     baseline: `raw signed undici loop ${rawRate.toFixed(0)}`,
     ratio: (genieRate / rawRate).toFixed(2),
     goal: ">= 5000/s",
+    duplicates: duplicatesCell(receipts(receiver.requestsTo("/ok")), total),
   });
 }
 
@@ -230,6 +276,7 @@ async function latency() {
     name: `4. registration-to-receipt latency at ${rate} req/s`,
     value: `p50 ${pct(50)} ms, p99 ${pct(99)} ms`,
     goal: "p50 < 20 ms",
+    duplicates: duplicatesCell(receipts(receiver.requestsTo("/crm")), count),
   });
   await stop(genie.server);
   await genie.db.close();
@@ -242,6 +289,7 @@ async function crash() {
   // when the process is killed right after the last registration is acknowledged.
   const attempted = new Set<string>();
   const delivered = new Set<string>();
+  const accepted = new Set<ReceivedRequest>();
   const crm = await startReceiver({
     "/crm": (_n, response, request) => {
       const id = String(request.headers["webhook-id"]);
@@ -249,6 +297,7 @@ async function crash() {
         attempted.add(id);
         response.writeHead(503).end();
       } else {
+        accepted.add(request);
         delivered.add(id);
       }
       return undefined;
@@ -281,7 +330,59 @@ async function crash() {
     name: `5. SIGKILL with ${total} acknowledged, CRM 503 to first attempts`,
     value: `${total - delivered.size} of ${total} lost`,
     goal: "0 lost",
+    // At-least-once: an attempt in flight at the kill may be sent again by the successor.
+    duplicates: duplicatesCell(
+      receipts(crm.requestsTo("/crm"), (r) => accepted.has(r)),
+      total,
+    ),
   });
+}
+
+/**
+ * The scenario that found issue 8's duplicates: default settings (the embedded database), 32 visitors
+ * posting for 5 s to a CRM that answers 200 after 300 ms. Before the fix: 1,794 acknowledged, 3,307
+ * received (84 % twice).
+ */
+async function slowCrm() {
+  const slowly: Script = (_n, response) => {
+    setTimeout(() => response.writeHead(200).end("ok"), 300);
+    return "hang";
+  };
+  const receiver = await startReceiver({ "/slow": slowly });
+  const dataDir = mkdtempSync(path.join(tmpdir(), "genie-bench-"));
+  try {
+    const seedDb = await openDatabase({ kind: "pglite", dataDir });
+    const account = await seedAccount(seedDb.prisma, { endpointUrls: [receiver.url("/slow")] });
+    await seedDb.close();
+    const server = startServer({
+      GENIE_DATA_DIR: dataDir,
+      PORT: "0",
+      GENIE_SSRF_ALLOW: "127.0.0.1",
+      GENIE_RATE_LIMIT_PER_CLIENT: "100000000",
+      LOG_LEVEL: "warn",
+    });
+    const url = await waitForListening(server);
+    const result = await load(url, JSON.stringify(registrationBody(account)), 32, 5);
+    await waitFor(
+      async () => (receipts(receiver.requestsTo("/slow")).unique >= result.acknowledged ? true : undefined),
+      120_000,
+      "every acknowledged registration to arrive",
+    ).catch(() => {});
+    // Past one lease (35 s by default) a lost lease would have been re-sent: wait for it.
+    await new Promise((resolve) => setTimeout(resolve, 40_000));
+    const got = receipts(receiver.requestsTo("/slow"));
+    rows.push({
+      // Issue 8 found 1,794 acknowledged and 3,307 received here (1,513 twice) before the fix.
+      name: "6. slow CRM (300 ms), embedded, 32 visitors for 5 s, default settings",
+      value: `${result.acknowledged} acknowledged, ${receiver.requestsTo("/slow").length} received`,
+      goal: "0 twice, 0 lost",
+      duplicates: duplicatesCell(got, result.acknowledged),
+    });
+    await stop(server);
+  } finally {
+    await receiver.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 async function main() {
@@ -291,6 +392,7 @@ async function main() {
     throughput: deliveryThroughput,
     latency,
     crash,
+    "slow-crm": slowCrm,
   };
   try {
     for (const [name, run] of Object.entries(suites)) {
@@ -302,10 +404,12 @@ async function main() {
     for (const name of created) await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
   }
   console.log("");
-  console.log("| benchmark | Genie | baseline (same run) | ratio | goal |");
-  console.log("|---|---|---|---|---|");
-  for (const r of rows)
-    console.log(`| ${r.name} | ${r.value} | ${r.baseline ?? ""} | ${r.ratio ?? ""} | ${r.goal ?? ""} |`);
+  console.log("| benchmark | Genie | baseline (same run) | ratio | goal | twice / lost (at the receiver) |");
+  console.log("|---|---|---|---|---|---|");
+  for (const r of rows) {
+    const cells = [r.name, r.value, r.baseline, r.ratio, r.goal, r.duplicates].map((cell) => cell ?? "");
+    console.log(`| ${cells.join(" | ")} |`);
+  }
   process.exit(0);
 }
 
