@@ -123,11 +123,12 @@ async function intakeBenchmarks() {
   const body = healthy.body;
   await load(bareUrl, body); // warm-up
   const bareResult = await load(bareUrl, body);
-  const warmUp = await load(healthy.url, body);
+  await load(healthy.url, body);
   const genieResult = await load(healthy.url, body);
-  const acknowledged = warmUp.acknowledged + genieResult.acknowledged;
+  // Every stored registration must arrive, including those whose answer the load stopped waiting for.
+  const stored = await healthy.db.prisma.contact.count();
   await waitFor(
-    async () => (receipts(receiver.requestsTo("/ok")).unique >= acknowledged ? true : undefined),
+    async () => (receipts(receiver.requestsTo("/ok")).unique >= stored ? true : undefined),
     120_000,
     "every acknowledged registration to arrive",
   ).catch(() => {});
@@ -137,7 +138,7 @@ async function intakeBenchmarks() {
     baseline: `bare Fastify+pg INSERT ${bareResult.rps.toFixed(0)} (p99 ${bareResult.p99} ms)`,
     ratio: (genieResult.rps / bareResult.rps).toFixed(2),
     goal: ">= 0.6",
-    duplicates: duplicatesCell(receipts(receiver.requestsTo("/ok")), acknowledged),
+    duplicates: duplicatesCell(receipts(receiver.requestsTo("/ok")), stored),
   });
   await stop(healthy.server);
   await healthy.db.close();
@@ -370,15 +371,20 @@ async function slowCrm() {
     ).catch(() => {});
     // Past one lease (35 s by default) a lost lease would have been re-sent: wait for it.
     await new Promise((resolve) => setTimeout(resolve, 40_000));
+    await stop(server);
+    // Registrations still in flight when the load stopped were stored (and delivered) though their
+    // answer was not counted: what must arrive is every stored contact, counted in the database.
+    const db = await openDatabase({ kind: "pglite", dataDir });
+    const stored = await db.prisma.contact.count();
+    await db.close();
     const got = receipts(receiver.requestsTo("/slow"));
     rows.push({
       // Issue 8 found 1,794 acknowledged and 3,307 received here (1,513 twice) before the fix.
       name: "6. slow CRM (300 ms), embedded, 32 visitors for 5 s, default settings",
-      value: `${result.acknowledged} acknowledged, ${receiver.requestsTo("/slow").length} received`,
+      value: `${stored} stored (${result.acknowledged} answers counted), ${receiver.requestsTo("/slow").length} received`,
       goal: "0 twice, 0 lost",
-      duplicates: duplicatesCell(got, result.acknowledged),
+      duplicates: duplicatesCell(got, stored),
     });
-    await stop(server);
   } finally {
     await receiver.close();
     rmSync(dataDir, { recursive: true, force: true });
