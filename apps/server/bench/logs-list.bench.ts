@@ -6,8 +6,8 @@
 import pg from "pg";
 import { createContextInner } from "../src/context";
 import { openDatabase } from "../src/db";
+import { encodeCursor } from "../src/db/keyset";
 import { appRouter } from "../src/routers/_app";
-import { encodeCursor } from "../src/services/cursor";
 import { createCallerFactory } from "../src/trpc";
 import { runAdminStatement } from "../test/support/databases";
 

@@ -1,11 +1,8 @@
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
-import type { Auth } from "./auth";
+import type { Auth, Session } from "./auth";
 import type { Database } from "./db";
 import type { DeliveryWaker } from "./delivery/contract";
 import { DEFAULT_OUTBOUND, type Outbound } from "./services/outbound";
-
-/** The signed-in account owner, when there is one. */
-export type Session = { userId: string };
 
 export type ContextOptions = {
   db: Database;
@@ -25,7 +22,6 @@ export type ContextOptions = {
 export function createContextInner(opts: ContextOptions) {
   return {
     db: opts.db,
-    prisma: opts.db.prisma,
     session: opts.session,
     worker: opts.worker,
     outbound: opts.outbound ?? DEFAULT_OUTBOUND,

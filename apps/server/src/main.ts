@@ -2,6 +2,7 @@ import { authSecretOf } from "./auth/secret";
 import { ConfigError, loadConfig } from "./config";
 import { DatabaseUnavailableError, openDatabase } from "./db";
 import { createDeliveryWorker } from "./delivery";
+import { startJobs } from "./jobs";
 import { buildServer } from "./server";
 
 /** How long shutdown may take before the process gives up and exits anyway. */
@@ -23,16 +24,17 @@ async function main() {
     ...(config.role !== "worker" && {
       api: {
         auth: { secret: authSecretOf(config) },
-        outbound: { ssrfAllow: config.delivery.ssrfAllow, timeoutMs: config.delivery.timeoutMs },
+        outbound: config.delivery,
         ...(worker && { worker }),
-        autoDisable: config.autoDisableAfterMs > 0 && {
-          afterMs: config.autoDisableAfterMs,
-        },
       },
     }),
   });
   const address = await app.listen({ port: config.port, host: config.host });
   worker?.start();
+  // Background jobs run beside the worker (see jobs/index.ts); their failures go to the server's log.
+  const jobs = worker
+    ? startJobs(db.sql, config, (error, job) => app.log.error({ err: error, job }, "job failed"))
+    : null;
   console.log(`Genie is listening on ${address} (database: ${db.mode}, role: ${config.role})`);
 
   let stopping = false;
@@ -46,6 +48,7 @@ async function main() {
     }, SHUTDOWN_GRACE_MS).unref();
     // Stop taking registrations first, then let the worker finish and hand back its leases.
     await app.close();
+    jobs?.stop();
     await worker?.stop(DRAIN_GRACE_MS);
     await db.close();
     process.exit(0);

@@ -1,19 +1,22 @@
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyServerOptions } from "fastify";
-import { authRoutes } from "./auth/routes";
+import { type AuthSettings, createAuth } from "./auth";
 import type { Role } from "./config";
 import { createContextFactory } from "./context";
 import type { Database } from "./db";
+import type { DeliveryWaker } from "./delivery/contract";
 import { isAppError } from "./errors";
-import { checkHealth } from "./health";
-import { restErrorHandler } from "./http-errors";
-import { type IntakeOptions, intakeRoutes } from "./intake/routes";
 import { type AppRouter, appRouter } from "./routers/_app";
-import { type ApiOptions, createApi } from "./services/api";
-import { contactsCsvRoute } from "./services/contacts-route";
+import { authRoutes } from "./routes/auth";
+import { contactsCsvRoute } from "./routes/contacts-csv";
+import { restErrorHandler } from "./routes/errors";
+import { healthRoutes } from "./routes/health";
+import { type IntakeOptions, intakeRoutes } from "./routes/intake";
+import { createOutbound, type OutboundSettings } from "./services/outbound";
 
 const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist", import.meta.url));
 
@@ -24,41 +27,55 @@ export type ServerOptions = {
   role?: Role;
   /** Options of the public registration intake (rate limits, the worker's hand-off). */
   intake?: Omit<IntakeOptions, "sql">;
-  /** Options of the dashboard API: sign-in, test sends, the worker to tell about redeliveries. */
-  api?: ApiOptions;
+  /** Options of the dashboard API. */
+  api?: {
+    /**
+     * Sign-in settings. Without them sessions are signed with a random secret of this process only,
+     * so they end with it: main.ts passes `authSecretOf(config)` (auth/secret.ts).
+     */
+    auth?: Partial<AuthSettings>;
+    /** SSRF allow-list and timeout of test sends (config.delivery). @default nothing internal, 15 s */
+    outbound?: OutboundSettings;
+    /** The delivery worker of this process, woken for redeliveries. */
+    worker?: DeliveryWaker;
+    /** The address browsers reach this server at, for embed snippets. @default the request's own */
+    publicUrl?: string;
+  };
 };
 
-/** The HTTP face of Genie: tRPC for the dashboard, health, and the built dashboard itself. */
-export async function buildServer({
-  db,
-  logger = false,
-  role = "all",
-  intake,
-  api: apiOptions,
-}: ServerOptions) {
+/**
+ * The HTTP face of Genie, composed in one place: health, the public intake, sign-in, the CSV export,
+ * the tRPC API of the dashboard, and the built dashboard itself. A worker-only process serves
+ * /healthz and nothing else.
+ */
+export async function buildServer({ db, logger = false, role = "all", intake, api = {} }: ServerOptions) {
   const app = Fastify({ logger, bodyLimit: 1024 * 1024 });
   // Inherited by every REST route registered below; tRPC answers its own errors.
   app.setErrorHandler(restErrorHandler);
-
-  app.get("/healthz", async (_request, reply) => {
-    const health = await checkHealth(db);
-    return reply.code(health.status === "ok" ? 200 : 503).send(health);
-  });
-
+  await app.register(healthRoutes, { db });
   if (role === "worker") return app;
 
   await app.register(intakeRoutes, { sql: db.sql, ...intake });
 
-  const api = createApi(db, apiOptions);
-  app.addHook("onClose", () => api.close());
-  await app.register(authRoutes, { auth: api.auth });
-  await app.register(contactsCsvRoute, { db, auth: api.auth });
+  const auth = createAuth(db.prisma, {
+    ...api.auth,
+    secret: api.auth?.secret ?? randomBytes(32).toString("base64"),
+  });
+  const outbound = createOutbound(api.outbound);
+  app.addHook("onClose", () => outbound.agent.close());
+  await app.register(authRoutes, { auth });
+  await app.register(contactsCsvRoute, { db, auth });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext: createContextFactory(db, api.context),
+      createContext: createContextFactory(db, {
+        auth,
+        outbound,
+        ...(api.worker && { worker: api.worker }),
+        ...(api.publicUrl && { publicUrl: api.publicUrl }),
+      }),
       // Unexpected errors are answered with a generic message (trpc.ts); their cause is logged here.
       onError({ error, path, req }) {
         if (error.code === "INTERNAL_SERVER_ERROR" && !isAppError(error.cause)) {

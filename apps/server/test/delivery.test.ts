@@ -11,8 +11,11 @@ import { registrationBody, seedAccount } from "./support/fixtures";
 import { type Script, startReceiver, statuses, waitFor } from "./support/receiver";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-/** How far a measured retry wait may stray from the schedule (timers, polling, a busy machine). */
-const WAIT_TOLERANCE_MS = 400;
+/**
+ * A retry never comes before its wait; how much later it comes depends on the machine (timers,
+ * polling, a busy CI host), so only the lower bound is asserted. The slack covers clock granularity.
+ */
+const CLOCK_SLACK_MS = 20;
 
 /** Milliseconds between consecutive requests. */
 const gapsBetween = (requests: { at: number }[]) =>
@@ -136,8 +139,8 @@ for (const mode of DATABASE_MODES) {
       // Every retry sends the same bytes under the same webhook-id.
       expect(new Set(attempts.map((a) => a.body)).size).toBe(1);
       const [firstWait, secondWait] = gapsBetween(attempts);
-      expect(Math.abs((firstWait ?? 0) - 1000)).toBeLessThan(WAIT_TOLERANCE_MS);
-      expect(Math.abs((secondWait ?? 0) - 2000)).toBeLessThan(WAIT_TOLERANCE_MS);
+      expect(firstWait).toBeGreaterThanOrEqual(1000 - CLOCK_SLACK_MS);
+      expect(secondWait).toBeGreaterThanOrEqual(2000 - CLOCK_SLACK_MS);
       const logs = await logsOf(delivery.id);
       expect(logs.map((l) => [l.attemptNumber, l.statusCode, l.success])).toEqual([
         [1, 500, false],

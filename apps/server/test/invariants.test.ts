@@ -11,9 +11,14 @@ import { type ReceivedRequest, type Script, startReceiver, waitFor } from "./sup
 const LIMITS = { maxInFlight: 6, maxInFlightPerEndpoint: 4 };
 /** Concurrent visitors: several times the worker's slots, so most registrations find it full. */
 const CLIENTS = 16;
-/** The burst is bounded in count and in time, whichever comes first. */
+/**
+ * The burst: at least MIN registrations however slow the machine, then more until BURST_MS or MAX,
+ * and never past HARD_STOP_MS (bounded in count and time, and not dependent on the machine's speed).
+ */
+const MIN_REGISTRATIONS = 60;
 const MAX_REGISTRATIONS = 300;
 const BURST_MS = 2500;
+const HARD_STOP_MS = 60_000;
 const SLOW_ANSWER_MS = 150;
 
 /** Answers 200 after `ms`, like a CRM that does real work per webhook. */
@@ -86,11 +91,16 @@ for (const mode of DATABASE_MODES) {
       // The burst: CLIENTS visitors registering back to back.
       const acknowledged: string[] = [];
       const refused: number[] = [];
-      const deadline = Date.now() + BURST_MS;
+      const started = Date.now();
       let sent = 0;
+      const more = () => {
+        const elapsed = Date.now() - started;
+        if (elapsed > HARD_STOP_MS) return false;
+        return sent < MIN_REGISTRATIONS || (elapsed < BURST_MS && sent < MAX_REGISTRATIONS);
+      };
       await Promise.all(
         Array.from({ length: CLIENTS }, async () => {
-          while (Date.now() < deadline && sent < MAX_REGISTRATIONS) {
+          while (more()) {
             const n = sent++;
             const response = await fetch(`${apiUrl}/api/contacts`, {
               method: "POST",
@@ -103,7 +113,7 @@ for (const mode of DATABASE_MODES) {
         }),
       );
       expect(refused).toEqual([]);
-      expect(acknowledged.length).toBeGreaterThan(LIMITS.maxInFlight * 4);
+      expect(acknowledged.length).toBeGreaterThanOrEqual(MIN_REGISTRATIONS);
 
       // Wait (bounded) until no delivery of the burst is pending any more.
       await waitFor(

@@ -13,12 +13,14 @@ describe("the intake's project lookup cache", () => {
 
   test("remembers a found project for its time to live, then sees the change", async () => {
     const account = await seedAccount(db.prisma);
-    const lookup = cachedProjectLookup(db.sql, 300);
+    let clock = 1_000_000;
+    const lookup = cachedProjectLookup(db.sql, 300, { now: () => clock });
     expect(await lookup(account.projectId, account.pageId)).toMatchObject({ name: "Spring launch" });
     await db.prisma.funnelProject.update({ where: { id: account.projectId }, data: { enabled: false } });
     // Within the time to live the remembered project still answers…
+    clock += 299;
     expect(await lookup(account.projectId, account.pageId)).toMatchObject({ name: "Spring launch" });
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    clock += 1;
     // …after it, the disabled project is gone.
     expect(await lookup(account.projectId, account.pageId)).toBeUndefined();
   });

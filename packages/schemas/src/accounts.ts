@@ -1,20 +1,6 @@
 import { z } from "zod";
-import { storableText } from "./errors";
-
-/**
- * A point in time in a response: the server returns a Date, the wire and the client see ISO-8601
- * (the tRPC API has no transformer, so the type says what actually arrives).
- */
-export const timestampSchema = z.date().transform((date) => date.toISOString());
-
-/** A point in time in a request: ISO-8601 with an offset, parsed to a Date. */
-export const dateInputSchema = z.iso
-  .datetime({ offset: true, error: "must be an ISO-8601 date-time" })
-  .transform((value) => new Date(value));
-
-/** NIST 800-63B: at least 8 characters, and long passphrases allowed. */
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 128;
+import { storableText, timestampSchema } from "./common";
+import { MAX_EMAIL_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./limits";
 
 /** The sign-up form; the server's auth library enforces the same password lengths. */
 export const signUpSchema = z.strictObject({
@@ -24,7 +10,7 @@ export const signUpSchema = z.strictObject({
     .min(1, "must not be empty")
     .max(200, "must be at most 200 characters")
     .check(storableText),
-  email: z.email({ error: "must be a valid email address" }).max(254).check(storableText),
+  email: z.email({ error: "must be a valid email address" }).max(MAX_EMAIL_LENGTH).check(storableText),
   password: z
     .string()
     .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
@@ -33,7 +19,7 @@ export const signUpSchema = z.strictObject({
 export type SignUp = z.infer<typeof signUpSchema>;
 
 export const signInSchema = z.strictObject({
-  email: z.email({ error: "must be a valid email address" }).max(254),
+  email: z.email({ error: "must be a valid email address" }).max(MAX_EMAIL_LENGTH),
   password: z.string().min(1, "must not be empty").max(PASSWORD_MAX_LENGTH),
 });
 export type SignIn = z.infer<typeof signInSchema>;

@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { timestampSchema } from "./accounts";
-import { storableText } from "./errors";
-import { storedUtmSchema } from "./webhook";
+import { storableText, timestampSchema } from "./common";
+import { storedUtmSchema } from "./webhooks";
 
 /** Filters shared by contacts.list and the CSV export (`GET /api/contacts.csv?search=…&projectId=…`). */
 export const contactFilterSchema = z.strictObject({
@@ -14,6 +13,8 @@ export const contactListInputSchema = contactFilterSchema.extend({
   cursor: z.string().max(200).optional(),
   limit: z.number().int().min(1).max(100).default(25),
 });
+export type ContactListInput = z.input<typeof contactListInputSchema>;
+/** The list's filters once validated (defaults filled). */
 export type ContactListQuery = z.output<typeof contactListInputSchema>;
 
 const nullable = z.string().nullable();

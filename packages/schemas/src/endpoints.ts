@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { timestampSchema } from "./accounts";
-import { storableText } from "./errors";
+import { storableText, timestampSchema } from "./common";
+import { MAX_CUSTOM_HEADERS, MAX_URL_LENGTH, RESERVED_HEADER_NAMES } from "./limits";
 
 export const CRM_KINDS = ["gohighlevel", "make", "zapier", "custom"] as const;
 export type CrmKind = (typeof CRM_KINDS)[number];
@@ -26,20 +26,6 @@ export const CRM_PRESETS: Record<CrmKind, { label: string; hint: string; suggest
   },
 };
 
-export const MAX_CUSTOM_HEADERS = 10;
-
-/** Headers that make a request verifiable or well-formed: an endpoint's own headers cannot replace them. */
-export const RESERVED_HEADER_NAMES = [
-  "content-type",
-  "content-length",
-  "host",
-  "user-agent",
-  "webhook-id",
-  "webhook-timestamp",
-  "webhook-signature",
-  "x-webhook-signature",
-] as const;
-
 const headerName = z
   .string()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, "must be an HTTP header name (letters, digits, - …)")
@@ -53,25 +39,29 @@ const headerValue = z
   .max(1000, "must be at most 1000 characters")
   .regex(/^[\x20-\x7e]+$/, "must be printable ASCII");
 
-const endpointUrl = z
+/** A receiver's address: http(s), checked against the SSRF rules by the server when saved. */
+export const endpointUrlSchema = z
   .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
-  .max(2048, "must be at most 2048 characters")
+  .max(MAX_URL_LENGTH, `must be at most ${MAX_URL_LENGTH} characters`)
   .check(storableText);
+
+/** An endpoint's own headers (Make.com's `x-make-apikey`, `Authorization`), sent with every attempt. */
+export const customHeadersSchema = z
+  .record(headerName, headerValue)
+  .refine((h) => Object.keys(h).length <= MAX_CUSTOM_HEADERS, `at most ${MAX_CUSTOM_HEADERS} headers`);
 
 const name = z.string().trim().max(100, "must be at most 100 characters").check(storableText);
 
 export const endpointCreateSchema = z.strictObject({
   name: name.default(""),
-  url: endpointUrl,
+  url: endpointUrlSchema,
   enabled: z.boolean().default(true),
   retryPreset: z.enum(RETRY_PRESET_NAMES).default("standard"),
   crm: z.enum(CRM_KINDS).default("custom"),
-  customHeaders: z
-    .record(headerName, headerValue)
-    .refine((h) => Object.keys(h).length <= MAX_CUSTOM_HEADERS, `at most ${MAX_CUSTOM_HEADERS} headers`)
-    .default({}),
+  customHeaders: customHeadersSchema.default({}),
 });
-export type EndpointCreate = z.input<typeof endpointCreateSchema>;
+export type EndpointCreateInput = z.input<typeof endpointCreateSchema>;
+export type EndpointCreate = z.output<typeof endpointCreateSchema>;
 
 /**
  * A partial update. Header values are never sent back to the browser, so `customHeaders` is a patch:
@@ -80,15 +70,14 @@ export type EndpointCreate = z.input<typeof endpointCreateSchema>;
 export const endpointUpdateSchema = z.strictObject({
   id: z.uuid(),
   name: name.optional(),
-  url: endpointUrl.optional(),
+  url: endpointUrlSchema.optional(),
   enabled: z.boolean().optional(),
   retryPreset: z.enum(RETRY_PRESET_NAMES).optional(),
   crm: z.enum(CRM_KINDS).optional(),
   customHeaders: z.record(headerName, headerValue.nullable()).optional(),
 });
-export type EndpointUpdate = z.input<typeof endpointUpdateSchema>;
-
-export const byIdSchema = z.strictObject({ id: z.uuid({ error: "must be an id (uuid)" }) });
+export type EndpointUpdateInput = z.input<typeof endpointUpdateSchema>;
+export type EndpointUpdate = z.output<typeof endpointUpdateSchema>;
 
 /** The old secret keeps signing beside the new one for this long, so receivers can switch over. */
 export const rotateSecretSchema = z.strictObject({
@@ -100,6 +89,8 @@ export const rotateSecretSchema = z.strictObject({
     .max(7 * 24)
     .default(24),
 });
+export type RotateSecretInput = z.input<typeof rotateSecretSchema>;
+export type RotateSecret = z.output<typeof rotateSecretSchema>;
 
 /** An endpoint as every response shows it: the secret and header values masked. */
 export const endpointSchema = z.object({
@@ -132,35 +123,3 @@ export const endpointUpdatedSchema = z.object({
   /** Set when this update re-enabled the endpoint: redeliver them with `deliveries.redeliverFailed`. */
   failedWhileDisabled: z.object({ count: z.number(), since: timestampSchema }).nullable(),
 });
-
-/**
- * webhooks.sendTest: one signed `webhook.test` attempt, to a saved endpoint (signed with its secret)
- * or to a URL typed in the form and not saved yet (signed with a throwaway secret).
- */
-export const sendTestSchema = z.union([
-  z.strictObject({ endpointId: z.uuid() }),
-  z.strictObject({
-    url: endpointUrl,
-    customHeaders: z
-      .record(headerName, headerValue)
-      .refine((h) => Object.keys(h).length <= MAX_CUSTOM_HEADERS, `at most ${MAX_CUSTOM_HEADERS} headers`)
-      .default({}),
-  }),
-]);
-export type SendTestInput = z.output<typeof sendTestSchema>;
-
-export const sendTestResultSchema = z.object({
-  ok: z.boolean(),
-  url: z.string(),
-  statusCode: z.number().nullable(),
-  durationMs: z.number(),
-  /** Why it failed: dns, connect, tls, timeout, reset, ssrf-blocked, invalid-request, network, http. */
-  errorKind: z.string().nullable(),
-  errorMessage: z.string().nullable(),
-  responseExcerpt: z.string().nullable(),
-  /** The headers of the request, signatures included; custom header values masked. */
-  requestHeaders: z.record(z.string(), z.string()),
-  /** The webhook_logs row this attempt was recorded as. */
-  logId: z.string(),
-});
-export type SendTestResult = z.input<typeof sendTestResultSchema>;

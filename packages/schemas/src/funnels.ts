@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { timestampSchema } from "./accounts";
-import { storableText } from "./errors";
+import { storableText, timestampSchema } from "./common";
 
 const name = z
   .string()
@@ -39,7 +38,8 @@ export const projectCreateSchema = z.strictObject({
   allowedOrigins: allowedOrigins.default([]),
   enabled: z.boolean().default(true),
 });
-export type ProjectCreate = z.input<typeof projectCreateSchema>;
+export type ProjectCreateInput = z.input<typeof projectCreateSchema>;
+export type ProjectCreate = z.output<typeof projectCreateSchema>;
 
 export const projectUpdateSchema = z.strictObject({
   id: z.uuid(),
@@ -47,17 +47,20 @@ export const projectUpdateSchema = z.strictObject({
   allowedOrigins: allowedOrigins.optional(),
   enabled: z.boolean().optional(),
 });
-export type ProjectUpdate = z.input<typeof projectUpdateSchema>;
+export type ProjectUpdateInput = z.input<typeof projectUpdateSchema>;
+export type ProjectUpdate = z.output<typeof projectUpdateSchema>;
 
 export const pageCreateSchema = z.strictObject({ projectId: z.uuid(), name, url: pageUrl.default("") });
-export type PageCreate = z.input<typeof pageCreateSchema>;
+export type PageCreateInput = z.input<typeof pageCreateSchema>;
+export type PageCreate = z.output<typeof pageCreateSchema>;
 
 export const pageUpdateSchema = z.strictObject({
   id: z.uuid(),
   name: name.optional(),
   url: pageUrl.optional(),
 });
-export type PageUpdate = z.input<typeof pageUpdateSchema>;
+export type PageUpdateInput = z.input<typeof pageUpdateSchema>;
+export type PageUpdate = z.output<typeof pageUpdateSchema>;
 
 export const pageSchema = z.object({
   id: z.string(),

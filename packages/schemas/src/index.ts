@@ -1,11 +1,18 @@
-// The contract between server, dashboard and form SDK. One file per domain; this index only re-exports.
+// The contract between server, dashboard and form SDK: one file per subject, this index only
+// re-exports. Naming rule for types, everywhere in this package:
+//   XInput  what a caller sends          z.input of an input schema (defaults optional, dates as strings)
+//   X       the same, once parsed        z.output of an input schema (what services receive)
+//   XView   what the server answers      z.input of an output schema (Dates; clients see ISO strings)
+// Queries that filter a list are `XQuery` (parsed) and `XListInput`. Schemas are `xSchema`.
+// `limits.ts` and `text.ts` import no zod: the browser SDK takes its limits from them.
 export * from "./accounts";
+export * from "./common";
 export * from "./contacts";
+export * from "./deliveries";
 export * from "./endpoints";
-export * from "./errors";
 export * from "./funnels";
-export * from "./logs";
+export * from "./limits";
 export * from "./registration";
 export * from "./stats";
 export * from "./text";
-export * from "./webhook";
+export * from "./webhooks";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { dateInputSchema, timestampSchema } from "./accounts";
-import { DELIVERY_STATUSES } from "./logs";
+import { dateInputSchema, timestampSchema } from "./common";
+import { DELIVERY_STATUSES } from "./deliveries";
 
 const HOUR = 3_600_000;
 /** At most this many buckets per chart: 31 days of hours, about a year of days. */
@@ -19,6 +19,7 @@ export const statsInputSchema = z
     message: "at most 31 days by hour or 366 days by day",
     path: ["from"],
   });
+export type StatsInput = z.input<typeof statsInputSchema>;
 export type StatsQuery = z.output<typeof statsInputSchema>;
 
 const latency = { p50Ms: z.number().nullable(), p95Ms: z.number().nullable(), p99Ms: z.number().nullable() };

@@ -3,9 +3,11 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@genie/schemas";
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { fromNodeHeaders } from "better-auth/node";
-import type { Session } from "../context";
 import type { PrismaClient } from "../generated/prisma/client";
 import { createMemoryRateLimitStore } from "./rate-limit";
+
+/** The signed-in account owner of a request. */
+export type Session = { userId: string };
 
 export type AuthSettings = {
   /** Signs session cookies: BETTER_AUTH_SECRET, or the one kept in the data folder (see secret.ts). */

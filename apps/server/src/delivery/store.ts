@@ -179,15 +179,6 @@ function storableRecord(record: AttemptRecord): AttemptRecord {
 }
 
 /**
- * True when the database refused a statement for what it contained (SQLSTATE class 22, data
- * exception, or 23, integrity constraint), as opposed to being unreachable or overloaded.
- */
-export function isRowRefusal(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^2[23]/.test(code);
-}
-
-/**
  * The last resort for an attempt whose full record the database refused: a log row with only what
  * cannot be refused (numbers, and our own words), and the delivery ended as failed, so it is never
  * sent again without a log line. The reason is in the log row; the server logs the error itself.

@@ -1,14 +1,8 @@
 import { hostname } from "node:os";
 import type { SqlRunner } from "../db";
+import { isRowRefusal } from "../db/errors";
 import type { AttemptFn, AttemptRecord, ClaimedDelivery, SlotReservation } from "./contract";
-import {
-  claimDeliveries,
-  isRowRefusal,
-  recordAttempts,
-  recordUnrecordable,
-  releaseLeases,
-  renewLease,
-} from "./store";
+import { claimDeliveries, recordAttempts, recordUnrecordable, releaseLeases, renewLease } from "./store";
 
 export type DeliveryWorkerOptions = {
   sql: SqlRunner;

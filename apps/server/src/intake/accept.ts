@@ -241,20 +241,24 @@ export async function findEnabledProject(sql: SqlRunner, projectId: string, page
  * changing the allowed origins of a project takes up to `ttlMs` to reach every process. Misses are
  * not remembered, so a project created a moment ago is found at once.
  */
-export function cachedProjectLookup(sql: SqlRunner, ttlMs: number, maxEntries = 10_000): ProjectLookup {
+export function cachedProjectLookup(
+  sql: SqlRunner,
+  ttlMs: number,
+  { maxEntries = 10_000, now = Date.now }: { maxEntries?: number; now?: () => number } = {},
+): ProjectLookup {
   const cache = new Map<string, { project: ProjectRow; expires: number }>();
   return async (projectId, pageId) => {
     const key = `${projectId}/${pageId ?? ""}`;
-    const now = Date.now();
+    const at = now();
     const hit = cache.get(key);
-    if (hit && hit.expires > now) return hit.project;
+    if (hit && hit.expires > at) return hit.project;
     const project = await findEnabledProject(sql, projectId, pageId);
     if (!project || (pageId && !project.page_id)) {
       cache.delete(key);
       return project;
     }
     if (cache.size >= maxEntries) cache.clear();
-    cache.set(key, { project, expires: now + ttlMs });
+    cache.set(key, { project, expires: at + ttlMs });
     return project;
   };
 }

@@ -7,7 +7,7 @@ export const deliveriesRouter = router({
   redeliver: protectedProcedure
     .input(byIdSchema)
     .output(deliveryStateSchema)
-    .mutation(({ ctx, input }) => deliveries.redeliver(ctx.db, ctx.session.userId, input.id, ctx.worker)),
+    .mutation(({ ctx, input }) => deliveries.redeliver(ctx.db, ctx.session.userId, input, ctx.worker)),
 
   redeliverFailed: protectedProcedure
     .input(redeliverFailedSchema)
@@ -17,5 +17,5 @@ export const deliveriesRouter = router({
   cancel: protectedProcedure
     .input(byIdSchema)
     .output(deliveryStateSchema)
-    .mutation(({ ctx, input }) => deliveries.cancel(ctx.db, ctx.session.userId, input.id)),
+    .mutation(({ ctx, input }) => deliveries.cancel(ctx.db, ctx.session.userId, input)),
 });

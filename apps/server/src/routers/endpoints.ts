@@ -15,36 +15,34 @@ import { protectedProcedure, router } from "../trpc";
 export const endpointsRouter = router({
   list: protectedProcedure
     .output(z.array(endpointSchema))
-    .query(({ ctx }) => endpoints.listEndpoints(ctx.prisma, ctx.session.userId)),
+    .query(({ ctx }) => endpoints.listEndpoints(ctx.db, ctx.session.userId)),
 
   byId: protectedProcedure
     .input(byIdSchema)
     .output(endpointSchema)
-    .query(({ ctx, input }) => endpoints.getEndpoint(ctx.prisma, ctx.session.userId, input.id)),
+    .query(({ ctx, input }) => endpoints.getEndpoint(ctx.db, ctx.session.userId, input)),
 
   create: protectedProcedure
     .input(endpointCreateSchema)
     .output(endpointWithSecretSchema)
     .mutation(({ ctx, input }) =>
-      endpoints.createEndpoint(ctx.prisma, ctx.session.userId, input, ctx.outbound.ssrfAllow),
+      endpoints.createEndpoint(ctx.db, ctx.session.userId, input, ctx.outbound.ssrfAllow),
     ),
 
   update: protectedProcedure
     .input(endpointUpdateSchema)
     .output(endpointUpdatedSchema)
     .mutation(({ ctx, input }) =>
-      endpoints.updateEndpoint(ctx.prisma, ctx.session.userId, input, ctx.outbound.ssrfAllow),
+      endpoints.updateEndpoint(ctx.db, ctx.session.userId, input, ctx.outbound.ssrfAllow),
     ),
 
   delete: protectedProcedure
     .input(byIdSchema)
     .output(byIdSchema)
-    .mutation(({ ctx, input }) => endpoints.deleteEndpoint(ctx.prisma, ctx.session.userId, input.id)),
+    .mutation(({ ctx, input }) => endpoints.deleteEndpoint(ctx.db, ctx.session.userId, input)),
 
   rotateSecret: protectedProcedure
     .input(rotateSecretSchema)
     .output(endpointWithSecretSchema)
-    .mutation(({ ctx, input }) =>
-      endpoints.rotateSecret(ctx.prisma, ctx.session.userId, input.id, input.graceHours),
-    ),
+    .mutation(({ ctx, input }) => endpoints.rotateSecret(ctx.db, ctx.session.userId, input)),
 });

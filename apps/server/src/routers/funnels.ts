@@ -15,46 +15,42 @@ import { protectedProcedure, router } from "../trpc";
 export const funnelsRouter = router({
   list: protectedProcedure
     .output(z.array(projectSchema))
-    .query(({ ctx }) => funnels.listProjects(ctx.prisma, ctx.session.userId, ctx.publicUrl)),
+    .query(({ ctx }) => funnels.listProjects(ctx.db, ctx.session.userId, ctx.publicUrl)),
 
   byId: protectedProcedure
     .input(byIdSchema)
     .output(projectSchema)
-    .query(({ ctx, input }) => funnels.getProject(ctx.prisma, ctx.session.userId, input.id, ctx.publicUrl)),
+    .query(({ ctx, input }) => funnels.getProject(ctx.db, ctx.session.userId, input, ctx.publicUrl)),
 
   create: protectedProcedure
     .input(projectCreateSchema)
     .output(projectSchema)
-    .mutation(({ ctx, input }) =>
-      funnels.createProject(ctx.prisma, ctx.session.userId, input, ctx.publicUrl),
-    ),
+    .mutation(({ ctx, input }) => funnels.createProject(ctx.db, ctx.session.userId, input, ctx.publicUrl)),
 
   update: protectedProcedure
     .input(projectUpdateSchema)
     .output(projectSchema)
-    .mutation(({ ctx, input }) =>
-      funnels.updateProject(ctx.prisma, ctx.session.userId, input, ctx.publicUrl),
-    ),
+    .mutation(({ ctx, input }) => funnels.updateProject(ctx.db, ctx.session.userId, input, ctx.publicUrl)),
 
   delete: protectedProcedure
     .input(byIdSchema)
     .output(byIdSchema)
-    .mutation(({ ctx, input }) => funnels.deleteProject(ctx.prisma, ctx.session.userId, input.id)),
+    .mutation(({ ctx, input }) => funnels.deleteProject(ctx.db, ctx.session.userId, input)),
 
   pages: router({
     create: protectedProcedure
       .input(pageCreateSchema)
       .output(pageSchema)
-      .mutation(({ ctx, input }) => funnels.createPage(ctx.prisma, ctx.session.userId, input, ctx.publicUrl)),
+      .mutation(({ ctx, input }) => funnels.createPage(ctx.db, ctx.session.userId, input, ctx.publicUrl)),
 
     update: protectedProcedure
       .input(pageUpdateSchema)
       .output(pageSchema)
-      .mutation(({ ctx, input }) => funnels.updatePage(ctx.prisma, ctx.session.userId, input, ctx.publicUrl)),
+      .mutation(({ ctx, input }) => funnels.updatePage(ctx.db, ctx.session.userId, input, ctx.publicUrl)),
 
     delete: protectedProcedure
       .input(byIdSchema)
       .output(byIdSchema)
-      .mutation(({ ctx, input }) => funnels.deletePage(ctx.prisma, ctx.session.userId, input.id)),
+      .mutation(({ ctx, input }) => funnels.deletePage(ctx.db, ctx.session.userId, input)),
   }),
 });

@@ -12,5 +12,5 @@ export const logsRouter = router({
   byId: protectedProcedure
     .input(byIdSchema)
     .output(logDetailSchema)
-    .query(({ ctx, input }) => logs.getLog(ctx.db, ctx.session.userId, input.id)),
+    .query(({ ctx, input }) => logs.getLog(ctx.db, ctx.session.userId, input)),
 });

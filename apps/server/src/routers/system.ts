@@ -1,4 +1,4 @@
-import { checkHealth } from "../health";
+import { checkHealth } from "../services/health";
 import { publicProcedure, router } from "../trpc";
 
 export const systemRouter = router({

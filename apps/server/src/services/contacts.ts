@@ -1,6 +1,6 @@
 import type { ContactListQuery, ContactView } from "@genie/schemas";
 import type { Database } from "../db";
-import { keysetAfter, keysetPage, sqlParams } from "./cursor";
+import { keysetAfter, keysetPage, sqlParams } from "../db/keyset";
 
 type ContactRow = {
   id: string;

@@ -1,8 +1,8 @@
-import { REDELIVER_BATCH } from "@genie/schemas";
+import { type ById, REDELIVER_BATCH, type RedeliverFailed } from "@genie/schemas";
 import type { Database } from "../db";
+import { sqlParams } from "../db/keyset";
 import type { DeliveryWaker } from "../delivery/contract";
 import { AppError, notFound } from "../errors";
-import { sqlParams } from "./cursor";
 
 /**
  * Queued again, as the worker's claim expects: pending, due now, no lease, a fresh attempt count (the
@@ -12,7 +12,7 @@ const REQUEUE = `status = 'pending', next_attempt_at = now(), attempt_count = 0,
   locked_by = NULL, completed_at = NULL, updated_at = now()`;
 
 /** Sends a finished delivery (failed, cancelled, or even succeeded) again. */
-export async function redeliver(db: Database, userId: string, id: string, worker?: DeliveryWaker) {
+export async function redeliver(db: Database, userId: string, { id }: ById, worker?: DeliveryWaker) {
   const rows = await db.sql.query<{ id: string }>(
     `UPDATE webhook_deliveries SET ${REQUEUE}
      WHERE id = $1::uuid AND user_id = $2::uuid AND status <> 'pending' RETURNING id::text`,
@@ -32,7 +32,7 @@ export async function redeliver(db: Database, userId: string, id: string, worker
 export async function redeliverFailed(
   db: Database,
   userId: string,
-  range: { from: Date; to: Date; endpointId?: string | undefined },
+  range: RedeliverFailed,
   worker?: DeliveryWaker,
 ) {
   const p = sqlParams();
@@ -59,7 +59,7 @@ export async function redeliverFailed(
  * Stops a pending delivery. One a worker is sending right now (its lease is live) cannot be called
  * back, so it is refused rather than pretend.
  */
-export async function cancel(db: Database, userId: string, id: string) {
+export async function cancel(db: Database, userId: string, { id }: ById) {
   const rows = await db.sql.query<{ id: string }>(
     `UPDATE webhook_deliveries SET status = 'cancelled', completed_at = now(), locked_by = NULL, updated_at = now()
      WHERE id = $1::uuid AND user_id = $2::uuid AND status = 'pending'

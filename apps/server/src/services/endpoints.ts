@@ -1,6 +1,7 @@
-import type { EndpointCreate, EndpointUpdate, EndpointView } from "@genie/schemas";
-import { endpointCreateSchema, MAX_CUSTOM_HEADERS } from "@genie/schemas";
+import type { ById, EndpointCreate, EndpointUpdate, EndpointView, RotateSecret } from "@genie/schemas";
+import { MAX_CUSTOM_HEADERS } from "@genie/schemas";
 import { generateSecret } from "@genie/webhook-core";
+import type { Database } from "../db";
 import { AppError, notFound } from "../errors";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { checkReceiverUrl } from "./url-check";
@@ -53,8 +54,8 @@ export function toEndpointView(row: EndpointRow): EndpointView {
   };
 }
 
-export async function listEndpoints(prisma: PrismaClient, userId: string): Promise<EndpointView[]> {
-  const rows = await prisma.webhookEndpoint.findMany({
+export async function listEndpoints(db: Database, userId: string): Promise<EndpointView[]> {
+  const rows = await db.prisma.webhookEndpoint.findMany({
     where: { userId },
     select: endpointSelect,
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
@@ -62,8 +63,8 @@ export async function listEndpoints(prisma: PrismaClient, userId: string): Promi
   return rows.map(toEndpointView);
 }
 
-export async function getEndpoint(prisma: PrismaClient, userId: string, id: string): Promise<EndpointView> {
-  return toEndpointView(await findOwn(prisma, userId, id));
+export async function getEndpoint(db: Database, userId: string, { id }: ById): Promise<EndpointView> {
+  return toEndpointView(await findOwn(db.prisma, userId, id));
 }
 
 async function findOwn(
@@ -81,12 +82,12 @@ async function findOwn(
  * patches, say) apply one after the other instead of the second undoing the first.
  */
 async function withLockedEndpoint<T>(
-  prisma: PrismaClient,
+  db: Database,
   userId: string,
   id: string,
   change: (tx: Prisma.TransactionClient, current: EndpointRow) => Promise<T>,
 ): Promise<T> {
-  return prisma.$transaction(async (tx) => {
+  return db.prisma.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT 1 FROM webhook_endpoints WHERE id = ${id}::uuid AND user_id = ${userId}::uuid FOR UPDATE`;
     return change(tx, await findOwn(tx, userId, id));
   });
@@ -94,16 +95,15 @@ async function withLockedEndpoint<T>(
 
 /** Creates an endpoint with a fresh secret; this response is the only one that carries it in full. */
 export async function createEndpoint(
-  prisma: PrismaClient,
+  db: Database,
   userId: string,
   input: EndpointCreate,
   ssrfAllow: readonly string[],
 ) {
-  const data = endpointCreateSchema.parse(input);
-  await checkReceiverUrl(data.url, ssrfAllow);
+  await checkReceiverUrl(input.url, ssrfAllow);
   const secret = generateSecret();
-  const row = await prisma.webhookEndpoint.create({
-    data: { ...data, userId, secret },
+  const row = await db.prisma.webhookEndpoint.create({
+    data: { ...input, userId, secret },
     select: endpointSelect,
   });
   return { endpoint: toEndpointView(row), secret };
@@ -115,16 +115,16 @@ export async function createEndpoint(
  * redeliver them (deliveries that were still pending simply resume).
  */
 export async function updateEndpoint(
-  prisma: PrismaClient,
+  db: Database,
   userId: string,
   input: EndpointUpdate,
   ssrfAllow: readonly string[],
 ) {
   // The URL check resolves DNS: done before the row is locked, not while holding it.
-  const before = await findOwn(prisma, userId, input.id);
+  const before = await findOwn(db.prisma, userId, input.id);
   if (input.url !== undefined && input.url !== before.url) await checkReceiverUrl(input.url, ssrfAllow);
 
-  const reEnabled = await withLockedEndpoint(prisma, userId, input.id, async (tx, current) => {
+  const reEnabled = await withLockedEndpoint(db, userId, input.id, async (tx, current) => {
     const data: Prisma.WebhookEndpointUpdateInput = {};
     if (input.name !== undefined) data.name = input.name;
     if (input.url !== undefined) data.url = input.url;
@@ -140,10 +140,10 @@ export async function updateEndpoint(
     await tx.webhookEndpoint.update({ where: { id: current.id }, data });
     return input.enabled === true && !current.enabled;
   });
-  const endpoint = await getEndpoint(prisma, userId, input.id);
+  const endpoint = await getEndpoint(db, userId, input);
   return {
     endpoint,
-    failedWhileDisabled: reEnabled ? await failedSinceLastSuccess(prisma, userId, input.id) : null,
+    failedWhileDisabled: reEnabled ? await failedSinceLastSuccess(db, userId, input.id) : null,
   };
 }
 
@@ -168,21 +168,21 @@ function patchHeaders(
 }
 
 /** Failed deliveries of an endpoint since its last successful one: what an outage left behind. */
-async function failedSinceLastSuccess(prisma: PrismaClient, userId: string, endpointId: string) {
-  const lastSuccess = await prisma.webhookDelivery.findFirst({
+async function failedSinceLastSuccess(db: Database, userId: string, endpointId: string) {
+  const lastSuccess = await db.prisma.webhookDelivery.findFirst({
     where: { userId, endpointId, status: "succeeded" },
     orderBy: { completedAt: "desc" },
     select: { completedAt: true, createdAt: true },
   });
   const since = lastSuccess?.completedAt ?? lastSuccess?.createdAt ?? new Date(0);
-  const count = await prisma.webhookDelivery.count({
+  const count = await db.prisma.webhookDelivery.count({
     where: { userId, endpointId, status: "failed", createdAt: { gte: since } },
   });
   return { count, since };
 }
 
-export async function deleteEndpoint(prisma: PrismaClient, userId: string, id: string) {
-  const { count } = await prisma.webhookEndpoint.deleteMany({ where: { id, userId } });
+export async function deleteEndpoint(db: Database, userId: string, { id }: ById) {
+  const { count } = await db.prisma.webhookEndpoint.deleteMany({ where: { id, userId } });
   if (count === 0) throw notFound("Endpoint");
   return { id };
 }
@@ -191,10 +191,10 @@ export async function deleteEndpoint(prisma: PrismaClient, userId: string, id: s
  * A new secret; the current one keeps signing beside it for `graceHours` (receivers holding either
  * verify), then stops. Rotating again during a grace period drops the oldest secret at once.
  */
-export async function rotateSecret(prisma: PrismaClient, userId: string, id: string, graceHours: number) {
+export async function rotateSecret(db: Database, userId: string, { id, graceHours }: RotateSecret) {
   const secret = generateSecret();
   // One statement: the secret it keeps is the one it replaces, even when two rotations race.
-  const rotated = await prisma.$executeRaw`
+  const rotated = await db.prisma.$executeRaw`
     UPDATE webhook_endpoints SET
       previous_secret = CASE WHEN ${graceHours}::int > 0 THEN secret END,
       previous_secret_expires_at = CASE WHEN ${graceHours}::int > 0
@@ -203,5 +203,5 @@ export async function rotateSecret(prisma: PrismaClient, userId: string, id: str
       updated_at = now()
     WHERE id = ${id}::uuid AND user_id = ${userId}::uuid`;
   if (rotated === 0) throw notFound("Endpoint");
-  return { endpoint: await getEndpoint(prisma, userId, id), secret };
+  return { endpoint: await getEndpoint(db, userId, { id }), secret };
 }

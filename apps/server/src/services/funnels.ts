@@ -1,4 +1,5 @@
 import type {
+  ById,
   PageCreate,
   PageUpdate,
   PageView,
@@ -6,9 +7,9 @@ import type {
   ProjectUpdate,
   ProjectView,
 } from "@genie/schemas";
-import { pageCreateSchema, projectCreateSchema } from "@genie/schemas";
+import type { Database } from "../db";
 import { notFound } from "../errors";
-import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import type { Prisma } from "../generated/prisma/client";
 
 const pageSelect = {
   id: true,
@@ -61,8 +62,8 @@ function toProjectView(row: ProjectRow, publicUrl: string): ProjectView {
   };
 }
 
-export async function listProjects(prisma: PrismaClient, userId: string, publicUrl: string) {
-  const rows = await prisma.funnelProject.findMany({
+export async function listProjects(db: Database, userId: string, publicUrl: string) {
+  const rows = await db.prisma.funnelProject.findMany({
     where: { userId },
     select: projectSelect,
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
@@ -70,68 +71,59 @@ export async function listProjects(prisma: PrismaClient, userId: string, publicU
   return rows.map((row) => toProjectView(row, publicUrl));
 }
 
-export async function getProject(prisma: PrismaClient, userId: string, id: string, publicUrl: string) {
-  const row = await prisma.funnelProject.findFirst({ where: { id, userId }, select: projectSelect });
+export async function getProject(db: Database, userId: string, { id }: ById, publicUrl: string) {
+  const row = await db.prisma.funnelProject.findFirst({ where: { id, userId }, select: projectSelect });
   if (!row) throw notFound("Project");
   return toProjectView(row, publicUrl);
 }
 
-export async function createProject(
-  prisma: PrismaClient,
-  userId: string,
-  input: ProjectCreate,
-  publicUrl: string,
-) {
-  const data = projectCreateSchema.parse(input);
-  const row = await prisma.funnelProject.create({ data: { ...data, userId }, select: projectSelect });
+export async function createProject(db: Database, userId: string, input: ProjectCreate, publicUrl: string) {
+  const row = await db.prisma.funnelProject.create({ data: { ...input, userId }, select: projectSelect });
   return toProjectView(row, publicUrl);
 }
 
 /** Changes reach the public intake within its project cache's lifetime (1 s). */
-export async function updateProject(
-  prisma: PrismaClient,
-  userId: string,
-  input: ProjectUpdate,
-  publicUrl: string,
-) {
+export async function updateProject(db: Database, userId: string, input: ProjectUpdate, publicUrl: string) {
   const { id, ...data } = input;
-  const { count } = await prisma.funnelProject.updateMany({ where: { id, userId }, data });
+  const { count } = await db.prisma.funnelProject.updateMany({ where: { id, userId }, data });
   if (count === 0) throw notFound("Project");
-  return getProject(prisma, userId, id, publicUrl);
+  return getProject(db, userId, { id }, publicUrl);
 }
 
 /**
  * Deletes the project with its pages and contacts. Webhooks already queued for those contacts are
  * still delivered: a delivery keeps its exact body, and only loses its link to the contact.
  */
-export async function deleteProject(prisma: PrismaClient, userId: string, id: string) {
-  const { count } = await prisma.funnelProject.deleteMany({ where: { id, userId } });
+export async function deleteProject(db: Database, userId: string, { id }: ById) {
+  const { count } = await db.prisma.funnelProject.deleteMany({ where: { id, userId } });
   if (count === 0) throw notFound("Project");
   return { id };
 }
 
-export async function createPage(prisma: PrismaClient, userId: string, input: PageCreate, publicUrl: string) {
-  const data = pageCreateSchema.parse(input);
-  const project = await prisma.funnelProject.findFirst({
-    where: { id: data.projectId, userId },
+export async function createPage(db: Database, userId: string, input: PageCreate, publicUrl: string) {
+  const project = await db.prisma.funnelProject.findFirst({
+    where: { id: input.projectId, userId },
     select: { id: true },
   });
   if (!project) throw notFound("Project");
-  const row = await prisma.funnelPage.create({ data, select: pageSelect });
+  const row = await db.prisma.funnelPage.create({ data: input, select: pageSelect });
   return toPageView(row, publicUrl);
 }
 
-export async function updatePage(prisma: PrismaClient, userId: string, input: PageUpdate, publicUrl: string) {
+export async function updatePage(db: Database, userId: string, input: PageUpdate, publicUrl: string) {
   const { id, ...data } = input;
-  const { count } = await prisma.funnelPage.updateMany({ where: { id, project: { userId } }, data });
+  const { count } = await db.prisma.funnelPage.updateMany({ where: { id, project: { userId } }, data });
   if (count === 0) throw notFound("Page");
-  const row = await prisma.funnelPage.findFirst({ where: { id, project: { userId } }, select: pageSelect });
+  const row = await db.prisma.funnelPage.findFirst({
+    where: { id, project: { userId } },
+    select: pageSelect,
+  });
   if (!row) throw notFound("Page");
   return toPageView(row, publicUrl);
 }
 
-export async function deletePage(prisma: PrismaClient, userId: string, id: string) {
-  const { count } = await prisma.funnelPage.deleteMany({ where: { id, project: { userId } } });
+export async function deletePage(db: Database, userId: string, { id }: ById) {
+  const { count } = await db.prisma.funnelPage.deleteMany({ where: { id, project: { userId } } });
   if (count === 0) throw notFound("Page");
   return { id };
 }

@@ -1,8 +1,8 @@
-import type { LogDetail, LogListQuery, LogSummary } from "@genie/schemas";
+import type { ById, LogDetailView, LogList, LogSummaryView } from "@genie/schemas";
 import type { Database } from "../db";
+import { keysetAfter, keysetPage, sqlParams } from "../db/keyset";
 import { notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
-import { keysetAfter, keysetPage, sqlParams } from "./cursor";
 
 const SUMMARY_COLUMNS = `l.id::text AS id, l.created_at AS "createdAt", l.delivery_id::text AS "deliveryId",
   l.endpoint_id::text AS "endpointId", l.event_type AS "eventType", l.webhook_url AS "webhookUrl",
@@ -14,7 +14,7 @@ const SUMMARY_COLUMNS = `l.id::text AS id, l.created_at AS "createdAt", l.delive
  * (created_at, id), so a deep page costs what the first does (index webhook_logs(user_id, created_at
  * DESC, id DESC)). Written in SQL rather than Prisma to control exactly that plan.
  */
-export async function listLogs(db: Database, userId: string, filters: LogListQuery) {
+export async function listLogs(db: Database, userId: string, filters: LogList) {
   const p = sqlParams();
   const where = [`l.user_id = ${p.add(userId)}::uuid`];
   if (filters.cursor) where.push(keysetAfter(p, filters.cursor, "l"));
@@ -29,7 +29,7 @@ export async function listLogs(db: Database, userId: string, filters: LogListQue
       WHERE c.user_id = $1::uuid AND lower(c.email) = lower(${p.add(filters.contactEmail)}))`);
   }
   // One row more than the page tells whether another page follows.
-  const rows = await db.sql.query<LogSummary & { createdAt: Date; id: string }>(
+  const rows = await db.sql.query<LogSummaryView & { createdAt: Date; id: string }>(
     `SELECT ${SUMMARY_COLUMNS} FROM webhook_logs l WHERE ${where.join(" AND ")}
      ORDER BY l.created_at DESC, l.id DESC LIMIT ${p.add(filters.limit + 1)}::int`,
     p.values,
@@ -67,7 +67,7 @@ const detailSelect = {
 } satisfies Prisma.WebhookLogSelect;
 
 /** One attempt in full, with its delivery's state and all of that delivery's attempts. */
-export async function getLog(db: Database, userId: string, id: string): Promise<LogDetail> {
+export async function getLog(db: Database, userId: string, { id }: ById): Promise<LogDetailView> {
   const { prisma } = db;
   const log = await prisma.webhookLog.findFirst({ where: { id, userId }, select: detailSelect });
   if (!log) throw notFound("Log entry");
@@ -116,7 +116,7 @@ function withoutBody<T extends { body: string }>({ body: _body, ...rest }: T): O
   return rest;
 }
 
-function pick(log: Prisma.WebhookLogGetPayload<{ select: typeof detailSelect }>): LogSummary {
+function pick(log: Prisma.WebhookLogGetPayload<{ select: typeof detailSelect }>): LogSummaryView {
   const { deliveredAt: _d, payload: _p, requestHeaders: _h, responseExcerpt: _r, ...summary } = log;
   return summary;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { RegistrationWebhook, SendTestInput, SendTestResult } from "@genie/schemas";
+import { type RegistrationWebhook, type SendTest, type SendTestView, toStorableText } from "@genie/schemas";
 import { type DeliveryResult, deliverOnce, generateSecret } from "@genie/webhook-core";
 import type { Database } from "../db";
 import { attemptHeaders, maskHeaders } from "../delivery/attempt";
@@ -49,9 +49,9 @@ type Target = {
 export async function sendTest(
   db: Database,
   userId: string,
-  input: SendTestInput,
+  input: SendTest,
   outbound: Outbound,
-): Promise<SendTestResult> {
+): Promise<SendTestView> {
   const target =
     "endpointId" in input ? await savedTarget(db, userId, input.endpointId) : unsavedTarget(input);
   const eventId = `evt_test_${randomUUID().replaceAll("-", "")}`;
@@ -81,7 +81,12 @@ export async function sendTest(
 
   const statusCode = result.statusCode ?? null;
   const errorKind = result.ok ? null : (result.errorKind ?? "http");
-  const errorMessage = result.ok ? null : (result.errorMessage ?? `receiver answered ${statusCode}`);
+  const errorMessage = result.ok
+    ? null
+    : toStorableText(result.errorMessage ?? `receiver answered ${statusCode}`);
+  // A receiver's answer can hold anything (NUL, binary): stored, and shown, as text the database takes.
+  const responseExcerpt =
+    result.responseExcerpt === undefined ? null : toStorableText(result.responseExcerpt);
   const requestHeaders = maskHeaders(headers, target.customHeaders);
   const durationMs = Math.round(result.durationMs);
   const log = await db.prisma.webhookLog.create({
@@ -99,7 +104,7 @@ export async function sendTest(
       deliveredAt: result.ok ? new Date() : null,
       durationMs,
       requestHeaders,
-      responseExcerpt: result.responseExcerpt ?? null,
+      responseExcerpt,
     },
     select: { id: true },
   });
@@ -110,7 +115,7 @@ export async function sendTest(
     durationMs,
     errorKind,
     errorMessage,
-    responseExcerpt: result.responseExcerpt ?? null,
+    responseExcerpt,
     requestHeaders,
     logId: log.id,
   };
@@ -139,7 +144,7 @@ async function savedTarget(db: Database, userId: string, endpointId: string): Pr
 }
 
 /** A URL not saved yet has no secret: a throwaway one signs, so the headers look as they will. */
-function unsavedTarget(input: Extract<SendTestInput, { url: string }>): Target {
+function unsavedTarget(input: Extract<SendTest, { url: string }>): Target {
   return {
     url: input.url,
     endpointId: null,

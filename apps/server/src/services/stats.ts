@@ -1,7 +1,7 @@
 import type { StatsQuery, StatsView } from "@genie/schemas";
 import { DELIVERY_STATUSES } from "@genie/schemas";
 import type { Database } from "../db";
-import { sqlParams } from "./cursor";
+import { sqlParams } from "../db/keyset";
 
 type BucketRow = {
   at: Date | string;

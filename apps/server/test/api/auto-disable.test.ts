@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../../src/db";
-import { disableFailingEndpoints } from "../../src/services/auto-disable";
+import { disableFailingEndpoints } from "../../src/jobs/auto-disable";
 import { createApiHarness, createOwner } from "../support/api";
 import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "../support/databases";
 

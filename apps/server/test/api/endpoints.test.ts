@@ -128,7 +128,10 @@ for (const mode of DATABASE_MODES) {
       expect(disabled.failedWhileDisabled).toBeNull();
       const userId = (await db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } }))
         .userId;
-      for (const status of ["succeeded", "failed", "failed"] as const) {
+      // A success, then two failures a second apart each: stated times, not waited for.
+      const start = Date.now() - 60_000;
+      for (const [i, status] of (["succeeded", "failed", "failed"] as const).entries()) {
+        const at = new Date(start + i * 1000);
         await db.prisma.webhookDelivery.create({
           data: {
             userId,
@@ -137,10 +140,10 @@ for (const mode of DATABASE_MODES) {
             eventType: "registration.submitted",
             body: "{}",
             status,
-            completedAt: new Date(),
+            createdAt: at,
+            completedAt: at,
           },
         });
-        await new Promise((resolve) => setTimeout(resolve, 5));
       }
       const enabled = await alice.endpoints.update({ id: endpoint.id, enabled: true });
       expect(enabled.endpoint).toMatchObject({ enabled: true, disabledReason: null, disabledAt: null });

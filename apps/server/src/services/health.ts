@@ -1,4 +1,4 @@
-import type { Database } from "./db";
+import type { Database } from "../db";
 
 /** What /healthz and `system.health` report: the database mode and whether its schema is current. */
 export async function checkHealth(db: Database) {

@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { AppError, INTERNAL_ERROR_MESSAGE, isAppError } from "./errors";
+import { AppError, INTERNAL_ERROR_MESSAGE, isAppError } from "../errors";
 
 /**
  * The error handler of every REST route (the intake, the CSV export, sign-in): an AppError answers

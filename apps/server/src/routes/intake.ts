@@ -1,14 +1,14 @@
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
-import { fieldErrorsOf, HONEYPOT_FIELD, type RegistrationAccepted, registrationSchema } from "@genie/schemas";
+import { fieldErrorsOf, HONEYPOT_FIELD, type RegistrationView, registrationSchema } from "@genie/schemas";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { SqlRunner } from "../db";
 import type { DeliveryHandOff } from "../delivery/contract";
 import { AppError } from "../errors";
-import { strictJsonParser } from "../http-errors";
-import { cachedProjectLookup, findEnabledProject, prepareRegistration } from "./accept";
-import { createRegistrationWriter, type GroupCommitOptions } from "./group-commit";
+import { cachedProjectLookup, findEnabledProject, prepareRegistration } from "../intake/accept";
+import { createRegistrationWriter, type GroupCommitOptions } from "../intake/group-commit";
+import { strictJsonParser } from "./errors";
 
 export type IntakeOptions = {
   sql: SqlRunner;
@@ -37,7 +37,7 @@ const IDEMPOTENCY_KEY = z
 
 /**
  * `POST /api/contacts`: the public registration intake used by the form SDK and by anyone posting
- * JSON. Every refusal is a JSON ApiError (see http-errors.ts) with a message that says what is wrong,
+ * JSON. Every refusal is a JSON ApiError (see routes/errors.ts) with a message that says what is wrong,
  * and stores nothing.
  */
 export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions) {
@@ -92,7 +92,7 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions)
       }
       // A bot filled the hidden field: look like a success so it learns nothing, store nothing.
       if (parsed.data[HONEYPOT_FIELD]) {
-        return reply.code(201).send({ id: crypto.randomUUID() } satisfies RegistrationAccepted);
+        return reply.code(201).send({ id: crypto.randomUUID() } satisfies RegistrationView);
       }
       const registration = parsed.data;
       const project = await findProject(registration.projectId, registration.pageId ?? null);
@@ -109,7 +109,7 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions)
         );
         reservation?.adopt(accepted.deliveries);
         if (accepted.replayed) reply.header("idempotent-replayed", "true");
-        return reply.code(201).send({ id: accepted.contactId } satisfies RegistrationAccepted);
+        return reply.code(201).send({ id: accepted.contactId } satisfies RegistrationView);
       } finally {
         reservation?.release();
       }

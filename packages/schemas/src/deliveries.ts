@@ -1,6 +1,6 @@
+// Deliveries (one per event and endpoint) and the log of their attempts, as the dashboard reads them.
 import { z } from "zod";
-import { dateInputSchema, timestampSchema } from "./accounts";
-import { storableText } from "./errors";
+import { dateInputSchema, storableText, timestampSchema } from "./common";
 
 export const LOG_PAGE_MAX = 100;
 
@@ -21,7 +21,7 @@ export const logListInputSchema = z.strictObject({
 });
 export type LogListInput = z.input<typeof logListInputSchema>;
 /** The list's filters once validated (dates parsed, defaults filled). */
-export type LogListQuery = z.output<typeof logListInputSchema>;
+export type LogList = z.output<typeof logListInputSchema>;
 
 /** One attempt, as the log list shows it. */
 export const logSummarySchema = z.object({
@@ -38,7 +38,7 @@ export const logSummarySchema = z.object({
   attemptNumber: z.number(),
   durationMs: z.number().nullable(),
 });
-export type LogSummary = z.input<typeof logSummarySchema>;
+export type LogSummaryView = z.input<typeof logSummarySchema>;
 
 export const logPageSchema = z.object({
   items: z.array(logSummarySchema),
@@ -75,12 +75,13 @@ export const logDetailSchema = z.object({
   /** Every attempt of the delivery, first to last (only this one for a test send). */
   timeline: z.array(logSummarySchema),
 });
-export type LogDetail = z.input<typeof logDetailSchema>;
+export type LogDetailView = z.input<typeof logDetailSchema>;
 
 /** deliveries.redeliverFailed: every failed delivery created in [from, to), optionally of one endpoint. */
 export const redeliverFailedSchema = z
   .strictObject({ from: dateInputSchema, to: dateInputSchema, endpointId: z.uuid().optional() })
   .refine((range) => range.from < range.to, { message: "from must be before to", path: ["to"] });
+export type RedeliverFailed = z.output<typeof redeliverFailedSchema>;
 
 /** At most this many deliveries are queued again per call; `more` says to call again. */
 export const REDELIVER_BATCH = 10_000;

@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { Auth } from "../auth";
 import type { Database } from "../db";
 import { AppError } from "../errors";
-import { contactsCsv } from "./contacts";
+import { contactsCsv } from "../services/contacts";
 
 /**
  * `GET /api/contacts.csv?search=…&projectId=…`: the signed-in account's contacts as a CSV download.

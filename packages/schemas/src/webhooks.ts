@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { customHeadersSchema, endpointUrlSchema } from "./endpoints";
 
 /** The events Genie sends. */
 export const WEBHOOK_EVENTS = ["registration.submitted", "webhook.test"] as const;
@@ -44,3 +45,33 @@ export const registrationWebhookSchema = z.object({
   }),
 });
 export type RegistrationWebhook = z.infer<typeof registrationWebhookSchema>;
+
+/**
+ * webhooks.sendTest: one signed `webhook.test` attempt, to a saved endpoint (signed with its secret)
+ * or to a URL typed in the form and not saved yet (signed with a throwaway secret).
+ */
+export const sendTestSchema = z.union([
+  z.strictObject({ endpointId: z.uuid() }),
+  z.strictObject({
+    url: endpointUrlSchema,
+    customHeaders: customHeadersSchema.default({}),
+  }),
+]);
+export type SendTestInput = z.input<typeof sendTestSchema>;
+export type SendTest = z.output<typeof sendTestSchema>;
+
+export const sendTestResultSchema = z.object({
+  ok: z.boolean(),
+  url: z.string(),
+  statusCode: z.number().nullable(),
+  durationMs: z.number(),
+  /** Why it failed: dns, connect, tls, timeout, reset, ssrf-blocked, invalid-request, network, http. */
+  errorKind: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  responseExcerpt: z.string().nullable(),
+  /** The headers of the request, signatures included; custom header values masked. */
+  requestHeaders: z.record(z.string(), z.string()),
+  /** The webhook_logs row this attempt was recorded as. */
+  logId: z.string(),
+});
+export type SendTestView = z.input<typeof sendTestResultSchema>;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { type Auth, CLIENT_IP_HEADER } from "./index";
+import { type Auth, CLIENT_IP_HEADER } from "../auth";
 
 /**
  * Mounts better-auth at /api/auth/* (sign-up/email, sign-in/email, sign-out, get-session…): each

@@ -5,6 +5,8 @@ export type AutoDisableOptions = {
   afterMs?: number;
   /** How often endpoints are checked. @default 5 min */
   everyMs?: number;
+  /** A failed round is reported here and the next round tries again. @default console.error */
+  onError?: (error: unknown) => void;
 };
 
 const HOUR = 3_600_000;
@@ -42,12 +44,13 @@ export async function disableFailingEndpoints(sql: SqlRunner, afterMs: number): 
   return rows.map((row) => row.id);
 }
 
-/** Runs the check every `everyMs` in the background; `stop()` ends it. Errors wait for the next round. */
+/** Runs the check every `everyMs` in the background; `stop()` ends it. A failed round is reported, not fatal. */
 export function startAutoDisable(sql: SqlRunner, options: AutoDisableOptions = {}) {
   const afterMs = options.afterMs ?? 72 * HOUR;
+  const onError = options.onError ?? ((error: unknown) => console.error("genie auto-disable:", error));
   const timer = setInterval(
     () => {
-      disableFailingEndpoints(sql, afterMs).catch(() => {});
+      disableFailingEndpoints(sql, afterMs).catch(onError);
     },
     options.everyMs ?? 5 * 60_000,
   );

@@ -1,0 +1,28 @@
+import type { Config } from "../config";
+import type { SqlRunner } from "../db";
+import { startAutoDisable } from "./auto-disable";
+
+/**
+ * The background jobs of a process. They run where the delivery worker runs (roles `worker` and
+ * `all`): they are about deliveries, and an API-only fleet should not multiply them. Each job is
+ * idempotent, so several worker processes may run it at once.
+ */
+export function startJobs(
+  sql: SqlRunner,
+  config: Pick<Config, "autoDisableAfterMs">,
+  onError: (error: unknown, job: string) => void,
+) {
+  const jobs = [
+    config.autoDisableAfterMs > 0
+      ? startAutoDisable(sql, {
+          afterMs: config.autoDisableAfterMs,
+          onError: (e) => onError(e, "auto-disable"),
+        })
+      : null,
+  ];
+  return {
+    stop() {
+      for (const job of jobs) job?.stop();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// Plain limits and names of the contract, without zod: the form SDK's browser script imports this
+// module (and text.ts) and stays free of a validation library. The zod schemas use the same values.
+
+/** Longest URL accepted anywhere (page URLs, referrers, endpoint URLs). */
+export const MAX_URL_LENGTH = 2048;
+/** The longest email address (RFC 5321's path limit). */
+export const MAX_EMAIL_LENGTH = 254;
+
+/** What a registration's text fields may hold at most, in characters. */
+export const REGISTRATION_LIMITS = {
+  name: 200,
+  visitorId: 128,
+  /** Each UTM value, and the honeypot. */
+  text: 500,
+  customFieldValue: 2000,
+  customFields: 50,
+} as const;
+
+/** Custom form field names: identifiers (this also keeps `__proto__` and friends out). */
+export const CUSTOM_FIELD_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/** The name of the hidden honeypot input: people leave it empty, form-filling bots do not. */
+export const HONEYPOT_FIELD = "_hp";
+
+/** NIST 800-63B: at least 8 characters, and long passphrases allowed. */
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 128;
+
+export const MAX_CUSTOM_HEADERS = 10;
+
+/** Headers that make a request verifiable or well-formed: an endpoint's own headers cannot replace them. */
+export const RESERVED_HEADER_NAMES = [
+  "content-type",
+  "content-length",
+  "host",
+  "user-agent",
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+  "x-webhook-signature",
+] as const;
