@@ -40,12 +40,35 @@ export const RESERVED_HEADER_NAMES = [
   "x-webhook-signature",
 ] as const;
 
+/**
+ * Headers about one connection rather than the request (RFC 9110 §7.6.1, plus `Expect` and the
+ * `Proxy-*` family): the HTTP client sets or refuses them itself, so as an endpoint's own header
+ * they would make every attempt fail.
+ */
+export const HOP_BY_HOP_HEADER_NAMES = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "expect",
+  "http2-settings",
+] as const;
+
 const headerName = z
   .string()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, "must be an HTTP header name (letters, digits, - …)")
   .refine((name) => !(RESERVED_HEADER_NAMES as readonly string[]).includes(name.toLowerCase()), {
     message: "is set by Genie itself",
-  });
+  })
+  .refine(
+    (name) =>
+      !(HOP_BY_HOP_HEADER_NAMES as readonly string[]).includes(name.toLowerCase()) &&
+      !name.toLowerCase().startsWith("proxy-"),
+    { message: "is about the connection, not the request (hop-by-hop): HTTP sets it itself" },
+  );
 // Visible ASCII and spaces only: a line break would smuggle a second header.
 const headerValue = z
   .string()
@@ -53,10 +76,44 @@ const headerValue = z
   .max(1000, "must be at most 1000 characters")
   .regex(/^[\x20-\x7e]+$/, "must be printable ASCII");
 
+/**
+ * Why a URL is not written the way it will be used, or null. The URL parser repairs many mistakes
+ * silently (`http:///hook` becomes `http://hook/`, a backslash becomes a slash, a space becomes
+ * `%20`, `http://1.2.3/` becomes `http://1.2.0.3/`); saving the repair would send webhooks somewhere
+ * the owner never typed, so such URLs are refused with the reason.
+ */
+export function urlRepairProblem(value: string): string | null {
+  // Not meant as an http(s) URL at all: the URL check explains that better.
+  if (!/^\s*https?:/i.test(value)) return null;
+  if ([...value].some((char) => char <= " " || char === "\x7f" || /\s/u.test(char))) {
+    return "must not contain spaces or control characters (percent-encode them)";
+  }
+  if (value.includes("\\")) return "must not contain backslashes (use / in paths)";
+  const authority = /^https?:\/\/([^/?#]*)/i.exec(value)?.[1];
+  if (!authority) return "must be written as http(s)://host/path, with the host right after the two slashes";
+  let hostname: string;
+  try {
+    hostname = new URL(value).hostname;
+  } catch {
+    return null; // not a URL at all: the url check says so
+  }
+  const written = authority.replace(/^.*@/, "").replace(/:\d*$/, "").replace(/\.$/, "");
+  if (/^[\d.]+$/.test(hostname) && written.toLowerCase() !== hostname) {
+    return `must write an IPv4 address as four decimal numbers (${hostname})`;
+  }
+  return null;
+}
+
+// The written-as-used check sees the raw text: the URL check trims it and drops tabs and newlines.
 const endpointUrl = z
-  .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+  .string()
   .max(2048, "must be at most 2048 characters")
-  .check(storableText);
+  .check(storableText)
+  .check((ctx) => {
+    const problem = urlRepairProblem(ctx.value);
+    if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+  })
+  .pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }));
 
 const name = z.string().trim().max(100, "must be at most 100 characters").check(storableText);
 

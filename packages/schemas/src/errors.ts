@@ -25,8 +25,11 @@ export function fieldErrorsOf(error: z.ZodError): FieldErrors {
   const result: FieldErrors = { formErrors: [], fieldErrors: {} };
   for (const issue of error.issues) {
     const path = issue.path.map(String).join(".");
-    if (path === "") result.formErrors.push(issue.message);
-    else result.fieldErrors[path] = [...(result.fieldErrors[path] ?? []), issue.message];
+    // A refused record key (a custom header's name) says why in its inner issues, not its own message.
+    const messages =
+      issue.code === "invalid_key" ? issue.issues.map((inner) => inner.message) : [issue.message];
+    if (path === "") result.formErrors.push(...messages);
+    else result.fieldErrors[path] = [...(result.fieldErrors[path] ?? []), ...messages];
   }
   return result;
 }
