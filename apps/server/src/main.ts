@@ -19,6 +19,7 @@ async function main() {
     db,
     role: config.role,
     logger: { level: config.logLevel },
+    http: config.http,
     intake: { ...config.rateLimits, ...(worker && { handOff: worker }) },
     ...(config.role !== "worker" && {
       api: {

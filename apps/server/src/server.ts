@@ -4,11 +4,12 @@ import fastifyStatic from "@fastify/static";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { authRoutes } from "./auth/routes";
-import type { Role } from "./config";
+import type { HttpSettings, Role } from "./config";
 import { createContextFactory } from "./context";
 import type { Database } from "./db";
 import { isAppError } from "./errors";
 import { checkHealth } from "./health";
+import { DEFAULT_HTTP_SETTINGS, securityHeaders, serverOptionsOf } from "./http/security";
 import { restErrorHandler } from "./http-errors";
 import { type IntakeOptions, intakeRoutes } from "./intake/routes";
 import { type AppRouter, appRouter } from "./routers/_app";
@@ -26,6 +27,10 @@ export type ServerOptions = {
   intake?: Omit<IntakeOptions, "sql">;
   /** Options of the dashboard API: sign-in, test sends, the worker to tell about redeliveries. */
   api?: ApiOptions;
+  /** Public address, trusted proxies, timeouts, body size (config.http). @default DEFAULT_HTTP_SETTINGS */
+  http?: HttpSettings;
+  /** Where the built dashboard is served from. @default apps/dashboard/dist */
+  dashboardDir?: string;
 };
 
 /** The HTTP face of Genie: tRPC for the dashboard, health, and the built dashboard itself. */
@@ -35,8 +40,11 @@ export async function buildServer({
   role = "all",
   intake,
   api: apiOptions,
+  http = DEFAULT_HTTP_SETTINGS,
+  dashboardDir = DASHBOARD_DIST,
 }: ServerOptions) {
-  const app = Fastify({ logger, bodyLimit: 1024 * 1024 });
+  const app = Fastify({ logger, ...serverOptionsOf(http) });
+  await securityHeaders(app, { publicUrl: http.publicUrl });
   // Inherited by every REST route registered below; tRPC answers its own errors.
   app.setErrorHandler(restErrorHandler);
 
@@ -49,7 +57,7 @@ export async function buildServer({
 
   await app.register(intakeRoutes, { sql: db.sql, ...intake });
 
-  const api = createApi(db, apiOptions);
+  const api = createApi(db, { ...(http.publicUrl && { publicUrl: http.publicUrl }), ...apiOptions });
   app.addHook("onClose", () => api.close());
   await app.register(authRoutes, { auth: api.auth });
   await app.register(contactsCsvRoute, { db, auth: api.auth });
@@ -69,8 +77,8 @@ export async function buildServer({
   });
 
   // The dashboard is a static SPA built by Vite; `pnpm start` builds it first.
-  if (existsSync(DASHBOARD_DIST)) {
-    await app.register(fastifyStatic, { root: DASHBOARD_DIST });
+  if (existsSync(dashboardDir)) {
+    await app.register(fastifyStatic, { root: dashboardDir });
   }
 
   return app;

@@ -31,6 +31,7 @@ export function createApi(db: Database, options: ApiOptions = {}) {
   const auth = createAuth(db.prisma, {
     ...options.auth,
     secret: options.auth?.secret ?? randomBytes(32).toString("base64"),
+    ...(options.publicUrl && { publicUrl: options.publicUrl }),
   });
   const ssrfAllow = options.outbound?.ssrfAllow ?? [];
   const agent = createSsrfGuardedAgent({ allow: ssrfAllow });
