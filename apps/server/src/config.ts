@@ -96,6 +96,8 @@ const envSchema = z.object({
     .min(1024, "must be at least 1024")
     .max(16 * 1024 * 1024)
     .default(256 * 1024),
+  GENIE_TEST_SENDS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
+  GENIE_TEST_SENDS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(3),
 });
 
 /** Variables whose value must never appear in an error message. */
@@ -127,6 +129,8 @@ export type Config = {
   autoDisableAfterMs: number;
   /** How the server meets the internet: its public address, proxies, timeouts, body size. */
   http: HttpSettings;
+  /** Test sends each account may start per minute and have running at once (per process). */
+  testSends: { perMinute: number; concurrent: number };
 };
 
 export type HttpSettings = {
@@ -213,6 +217,7 @@ export function loadConfig(
       keepAliveTimeoutMs: e.GENIE_KEEP_ALIVE_TIMEOUT_MS,
       bodyLimitBytes: e.GENIE_BODY_LIMIT_BYTES,
     },
+    testSends: { perMinute: e.GENIE_TEST_SENDS_PER_MINUTE, concurrent: e.GENIE_TEST_SENDS_CONCURRENCY },
   };
 }
 

@@ -26,6 +26,7 @@ async function main() {
         auth: { secret: authSecretOf(config) },
         outbound: { ssrfAllow: config.delivery.ssrfAllow, timeoutMs: config.delivery.timeoutMs },
         ...(worker && { worker }),
+        limits: { sendTest: config.testSends },
         autoDisable: config.autoDisableAfterMs > 0 && {
           afterMs: config.autoDisableAfterMs,
         },

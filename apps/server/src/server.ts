@@ -60,7 +60,7 @@ export async function buildServer({
   const api = createApi(db, { ...(http.publicUrl && { publicUrl: http.publicUrl }), ...apiOptions });
   app.addHook("onClose", () => api.close());
   await app.register(authRoutes, { auth: api.auth });
-  await app.register(contactsCsvRoute, { db, auth: api.auth });
+  await app.register(contactsCsvRoute, { db, auth: api.auth, limits: api.context.limits });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",

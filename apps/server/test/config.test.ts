@@ -30,6 +30,7 @@ describe("loadConfig", () => {
         keepAliveTimeoutMs: 72_000,
         bodyLimitBytes: 256 * 1024,
       },
+      testSends: { perMinute: 20, concurrent: 3 },
     });
   });
 

@@ -3,6 +3,7 @@ import { createSsrfGuardedAgent } from "@genie/webhook-core";
 import { type AuthSettings, createAuth } from "../auth";
 import type { Database } from "../db";
 import type { DeliveryWaker } from "../delivery/contract";
+import { createAccountLimits, type Limit, type LimitedOperation } from "../limits";
 import { type AutoDisableOptions, startAutoDisable } from "./auto-disable";
 import type { Outbound } from "./outbound";
 
@@ -21,6 +22,8 @@ export type ApiOptions = {
   publicUrl?: string;
   /** Disabling endpoints that fail every delivery for a span; `false` turns it off. @default 72 h, checked every 5 min */
   autoDisable?: AutoDisableOptions | false;
+  /** Per-account limits of expensive procedures, per process. @default DEFAULT_ACCOUNT_LIMITS */
+  limits?: Partial<Record<LimitedOperation, Limit>>;
 };
 
 /** Test sends wait for the receiver at most this long, whatever the worker's timeout. */
@@ -33,6 +36,7 @@ export function createApi(db: Database, options: ApiOptions = {}) {
     secret: options.auth?.secret ?? randomBytes(32).toString("base64"),
     ...(options.publicUrl && { publicUrl: options.publicUrl }),
   });
+  const limits = createAccountLimits(options.limits);
   const ssrfAllow = options.outbound?.ssrfAllow ?? [];
   const agent = createSsrfGuardedAgent({ allow: ssrfAllow });
   const outbound: Outbound = {
@@ -46,6 +50,7 @@ export function createApi(db: Database, options: ApiOptions = {}) {
     context: {
       auth,
       outbound,
+      limits,
       ...(options.worker && { worker: options.worker }),
       ...(options.publicUrl && { publicUrl: options.publicUrl }),
     },
