@@ -1,16 +1,9 @@
 import helmet from "@fastify/helmet";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
-import type { HttpSettings } from "../config";
+import { type HttpSettings, loadConfig } from "../config";
 
-/** What a server gets when no settings are passed (tests): the configuration defaults. */
-export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
-  publicUrl: null,
-  trustProxy: false,
-  requestTimeoutMs: 30_000,
-  headersTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 72_000,
-  bodyLimitBytes: 256 * 1024,
-};
+/** What a server gets when no settings are passed (tests): the configuration's defaults. */
+export const DEFAULT_HTTP_SETTINGS: HttpSettings = loadConfig({}, []).http;
 
 /** A socket with no traffic at all for this long is closed, whatever it was doing. */
 const MIN_IDLE_SOCKET_MS = 120_000;

@@ -1,37 +1,27 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../../src/db";
 import { DEFAULT_HTTP_SETTINGS } from "../../src/http/security";
-import { buildServer } from "../../src/server";
-import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "../support/databases";
-import { httpClient, PASSWORD } from "../support/http";
+import { DATABASE_MODES, isModeAvailable } from "../support/databases";
+import { httpClient, openTestServers, PASSWORD, TEST_AUTH_SECRET } from "../support/http";
 
 type Refusal = { code: string; message: string; fieldErrors?: Record<string, string[]> };
 
 for (const mode of DATABASE_MODES) {
   describe.skipIf(!isModeAvailable(mode))(`account input on ${mode}`, () => {
+    let servers: Awaited<ReturnType<typeof openTestServers>>;
     let db: Database;
-    let app: Awaited<ReturnType<typeof buildServer>>;
     let url: string;
 
     beforeAll(async () => {
-      db = await openTestDatabase(mode);
-      app = await buildServer({
-        db,
+      servers = await openTestServers(mode);
+      db = servers.db;
+      url = await servers.start({
         // Behind a proxy on this machine, so each attempt below can come from another address.
         http: { ...DEFAULT_HTTP_SETTINGS, trustProxy: ["127.0.0.1"] },
-        api: {
-          auth: {
-            secret: "test-secret-test-secret-test-secret!",
-            signInThrottle: { max: 5, windowSeconds: 600 },
-          },
-        },
+        api: { auth: { secret: TEST_AUTH_SECRET, signInThrottle: { max: 5, windowSeconds: 600 } } },
       });
-      url = await app.listen({ port: 0, host: "127.0.0.1" });
     });
-    afterAll(async () => {
-      await app?.close();
-      await db?.close();
-    });
+    afterAll(() => servers?.close());
 
     const from = (n: number) => httpClient(url, { headers: { "x-forwarded-for": `198.51.100.${n}` } });
 

@@ -1,12 +1,9 @@
 import type { ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Database } from "../../src/db";
 import { isAppError } from "../../src/errors";
 import { createAccountLimits } from "../../src/limits";
-import { buildServer } from "../../src/server";
-import { openTestDatabase } from "../support/databases";
-import { httpClient, trpcResult } from "../support/http";
+import { httpClient, openTestServers, TEST_AUTH_SECRET, trpcResult } from "../support/http";
 import { startReceiver } from "../support/receiver";
 
 describe("per-account limits", () => {
@@ -32,34 +29,30 @@ describe("per-account limits", () => {
 
 // Over HTTP, on the embedded database: what a signed-in browser sees.
 describe("webhooks.sendTest over HTTP", () => {
-  let db: Database;
-  let app: Awaited<ReturnType<typeof buildServer>>;
+  let servers: Awaited<ReturnType<typeof openTestServers>>;
   let url: string;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   const held: ServerResponse[] = [];
 
   beforeAll(async () => {
-    db = await openTestDatabase("pglite");
+    servers = await openTestServers("pglite");
     receiver = await startReceiver({
       "/held": (_n, response) => {
         held.push(response);
         return "hang";
       },
     });
-    app = await buildServer({
-      db,
+    url = await servers.start({
       api: {
-        auth: { secret: "test-secret-test-secret-test-secret!" },
+        auth: { secret: TEST_AUTH_SECRET },
         outbound: { ssrfAllow: ["127.0.0.1"], timeoutMs: 5000 },
         limits: { sendTest: { perMinute: 3, concurrent: 1 } },
       },
     });
-    url = await app.listen({ port: 0, host: "127.0.0.1" });
   });
   afterAll(async () => {
-    await app?.close();
+    await servers?.close();
     await receiver?.close();
-    await db?.close();
   });
 
   const sendTest = (cookie: string, path: string) =>

@@ -3,36 +3,28 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { HttpSettings } from "../../src/config";
-import type { Database } from "../../src/db";
 import { DEFAULT_HTTP_SETTINGS } from "../../src/http/security";
-import { buildServer } from "../../src/server";
-import { openTestDatabase } from "../support/databases";
-import { httpClient, trickle } from "../support/http";
+import { httpClient, openTestServers, trickle } from "../support/http";
 
 const SIGN_IN_HEAD = (length: number) =>
   `POST /api/auth/sign-in/email HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
 
 // HTTP behaviour only: the embedded database is enough (the database modes are tested elsewhere).
 describe("the server on the internet", () => {
-  let db: Database;
+  let servers: Awaited<ReturnType<typeof openTestServers>>;
   const dashboardDir = mkdtempSync(path.join(tmpdir(), "genie-dashboard-"));
-  const servers: { close(): Promise<unknown> }[] = [];
 
   beforeAll(async () => {
-    db = await openTestDatabase("pglite");
+    servers = await openTestServers("pglite");
     writeFileSync(path.join(dashboardDir, "index.html"), "<!doctype html><title>Genie</title>");
   });
   afterAll(async () => {
-    for (const server of servers) await server.close();
-    await db?.close();
+    await servers?.close();
     rmSync(dashboardDir, { recursive: true, force: true });
   });
 
-  async function start(http: Partial<HttpSettings> = {}) {
-    const app = await buildServer({ db, dashboardDir, http: { ...DEFAULT_HTTP_SETTINGS, ...http } });
-    servers.push(app);
-    return app.listen({ port: 0, host: "127.0.0.1" });
-  }
+  const start = (http: Partial<HttpSettings> = {}) =>
+    servers.start({ dashboardDir, http: { ...DEFAULT_HTTP_SETTINGS, ...http } });
 
   describe("timeouts and limits", () => {
     let url: string;
@@ -72,7 +64,7 @@ describe("the server on the internet", () => {
           .status,
       ).toBe(413);
       expect((await client.post("/api/contacts", { projectId: "x".repeat(20_000) })).status).toBe(413);
-      expect(await db.prisma.user.count({ where: { email: "big@example.com" } })).toBe(0);
+      expect(await servers.db.prisma.user.count({ where: { email: "big@example.com" } })).toBe(0);
     });
   });
 

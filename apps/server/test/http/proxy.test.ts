@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { HttpSettings } from "../../src/config";
-import type { Database } from "../../src/db";
 import { DEFAULT_HTTP_SETTINGS } from "../../src/http/security";
-import { buildServer } from "../../src/server";
-import { openTestDatabase } from "../support/databases";
-import { httpClient, PASSWORD, trpcResult } from "../support/http";
+import { httpClient, openTestServers, PASSWORD, TEST_AUTH_SECRET, trpcResult } from "../support/http";
 
 // What a TLS proxy on the same machine adds to every request it forwards.
 const PUBLIC_URL = "https://genie.example.com";
@@ -18,33 +15,24 @@ type Project = { embedSnippet: string };
 
 // HTTP behaviour only: the embedded database is enough (the database modes are tested elsewhere).
 describe("behind a reverse proxy", () => {
-  let db: Database;
-  const servers: { close(): Promise<unknown> }[] = [];
-
+  let servers: Awaited<ReturnType<typeof openTestServers>>;
   beforeAll(async () => {
-    db = await openTestDatabase("pglite");
+    servers = await openTestServers("pglite");
   });
-  afterAll(async () => {
-    for (const server of servers) await server.close();
-    await db?.close();
-  });
+  afterAll(() => servers?.close());
 
-  async function start(http: Partial<HttpSettings>) {
-    const app = await buildServer({
-      db,
+  const start = (http: Partial<HttpSettings>) =>
+    servers.start({
       http: { ...DEFAULT_HTTP_SETTINGS, ...http },
       intake: { perClientPerMinute: 2 },
       api: {
         auth: {
-          secret: "test-secret-test-secret-test-secret!",
+          secret: TEST_AUTH_SECRET,
           loginAttemptsPerMinute: 2,
           signInThrottle: { max: 100, windowSeconds: 60 },
         },
       },
     });
-    servers.push(app);
-    return app.listen({ port: 0, host: "127.0.0.1" });
-  }
 
   describe("with GENIE_PUBLIC_URL and GENIE_TRUST_PROXY=127.0.0.1", () => {
     let url: string;

@@ -1,8 +1,34 @@
 import { once } from "node:events";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Database, DatabaseMode } from "../../src/db";
+import { buildServer, type ServerOptions } from "../../src/server";
+import { openTestDatabase } from "./databases";
 
 export const PASSWORD = "correct horse battery";
+export const TEST_AUTH_SECRET = "test-secret-test-secret-test-secret!";
+
+/**
+ * Servers listening on 127.0.0.1 over one fresh test database; `close()` closes every server started
+ * and drops the database.
+ */
+export async function openTestServers(mode: DatabaseMode) {
+  const db: Database = await openTestDatabase(mode);
+  const apps: Awaited<ReturnType<typeof buildServer>>[] = [];
+  return {
+    db,
+    /** Builds and starts a server; answers its base URL (`http://127.0.0.1:<port>`). */
+    async start(options: Omit<ServerOptions, "db"> = {}): Promise<string> {
+      const app = await buildServer({ db, ...options });
+      apps.push(app);
+      return app.listen({ port: 0, host: "127.0.0.1" });
+    },
+    async close() {
+      for (const app of apps) await app.close();
+      await db.close();
+    },
+  };
+}
 
 /** The `name=value` pairs of a response's Set-Cookie headers, as a Cookie header. */
 export const cookieOf = (response: Response) =>
