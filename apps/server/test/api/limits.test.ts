@@ -28,7 +28,7 @@ describe("per-account limits", () => {
 });
 
 // Over HTTP, on the embedded database: what a signed-in browser sees.
-describe("webhooks.sendTest over HTTP", () => {
+describe("per-account limits over HTTP", () => {
   let servers: Awaited<ReturnType<typeof openTestServers>>;
   let url: string;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -46,7 +46,10 @@ describe("webhooks.sendTest over HTTP", () => {
       api: {
         auth: { secret: TEST_AUTH_SECRET },
         outbound: { ssrfAllow: ["127.0.0.1"], timeoutMs: 5000 },
-        limits: { sendTest: { perMinute: 3, concurrent: 1 } },
+        limits: {
+          sendTest: { perMinute: 3, concurrent: 1 },
+          contactsExport: { perMinute: 3, concurrent: 1 },
+        },
       },
     });
   });
@@ -90,5 +93,21 @@ describe("webhooks.sendTest over HTTP", () => {
     held[0]?.writeHead(200).end("ok");
     expect((await running).status).toBe(200);
     expect((await sendTest(cookie, "/ok")).status).toBe(200);
+  });
+
+  test("a CSV export counts as running until its answer ends; past the minute's limit it answers 429", async () => {
+    const { cookie } = await httpClient(url).signUp("export@example.com");
+    const exportCsv = () => fetch(`${url}/api/contacts.csv`, { headers: { cookie } });
+    // One at a time allowed: each finished export frees its slot for the next.
+    for (let i = 0; i < 3; i++) {
+      const response = await exportCsv();
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    const refused = await exportCsv();
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { message: string }).message).toMatch(
+      /^Too many contact exports for this account \(at most 3 a minute\)/,
+    );
   });
 });
