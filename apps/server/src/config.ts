@@ -1,6 +1,8 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { assertUrlAllowed } from "@genie/webhook-core";
 import { z } from "zod";
+import { publicUrlProblem, type TrustProxy, trustProxyOf } from "./http/settings";
 
 /** Which parts of Genie a process runs: the HTTP API, the delivery worker, or both. */
 export const ROLES = ["all", "api", "worker"] as const;
@@ -22,12 +24,17 @@ const envSchema = z.object({
   GENIE_SSRF_ALLOW: z
     .string()
     .default("")
-    .transform((list) =>
-      list
+    .transform((list, ctx) => {
+      const entries = list
         .split(",")
         .map((entry) => entry.trim())
-        .filter(Boolean),
-    ),
+        .filter(Boolean);
+      for (const entry of entries) {
+        const problem = allowEntryProblem(entry);
+        if (problem) ctx.issues.push({ code: "custom", message: problem, input: list });
+      }
+      return entries;
+    }),
   GENIE_DELIVERY_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -45,6 +52,52 @@ const envSchema = z.object({
     .max(24 * 365)
     .default(72),
   BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  GENIE_PUBLIC_URL: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return null;
+      const problem = publicUrlProblem(value);
+      if (problem) ctx.issues.push({ code: "custom", message: problem, input: value });
+      return problem ? null : new URL(value).origin;
+    }),
+  GENIE_TRUST_PROXY: z
+    .string()
+    .default("")
+    .transform((value, ctx) => {
+      const trust = trustProxyOf(value);
+      if (typeof trust === "object" && "problem" in trust) {
+        ctx.issues.push({ code: "custom", message: trust.problem, input: value });
+        return false;
+      }
+      return trust;
+    }),
+  GENIE_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000, "must be at least 1000")
+    .max(600_000)
+    .default(30_000),
+  GENIE_HEADERS_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000, "must be at least 1000")
+    .max(600_000)
+    .default(10_000),
+  GENIE_KEEP_ALIVE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000, "must be at least 1000")
+    .max(600_000)
+    .default(72_000),
+  GENIE_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024, "must be at least 1024")
+    .max(16 * 1024 * 1024)
+    .default(256 * 1024),
+  GENIE_TEST_SENDS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
+  GENIE_TEST_SENDS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(3),
 });
 
 /** Variables whose value must never appear in an error message. */
@@ -74,6 +127,28 @@ export type Config = {
   };
   /** An endpoint whose every delivery failed for this long is disabled; 0 never disables. */
   autoDisableAfterMs: number;
+  /** How the server meets the internet: its public address, proxies, timeouts, body size. */
+  http: HttpSettings;
+  /** Test sends each account may start per minute and have running at once (per process). */
+  testSends: { perMinute: number; concurrent: number };
+};
+
+export type HttpSettings = {
+  /**
+   * The origin users and funnel pages reach Genie at (GENIE_PUBLIC_URL), e.g. `https://genie.example.com`:
+   * sign-in's base URL and trusted origin, Secure cookies, embed snippets. `null`: the request's own.
+   */
+  publicUrl: string | null;
+  /** Which proxies' X-Forwarded-* headers are believed (Fastify's `trustProxy`); `false`: none. */
+  trustProxy: TrustProxy;
+  /** The most a client may take to send a whole request, headers and body. */
+  requestTimeoutMs: number;
+  /** The most a client may take to send a request's headers. */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
+  /** The largest request body of any route (the intake allows less). */
+  bodyLimitBytes: number;
 };
 
 /** A configuration that cannot work: the process prints the message and exits 1. */
@@ -107,6 +182,12 @@ export function loadConfig(
         "share it); `openssl rand -base64 32` makes one",
     );
   }
+  if (e.GENIE_HEADERS_TIMEOUT_MS > e.GENIE_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `invalid configuration: GENIE_HEADERS_TIMEOUT_MS=${e.GENIE_HEADERS_TIMEOUT_MS} must not exceed ` +
+        `GENIE_REQUEST_TIMEOUT_MS=${e.GENIE_REQUEST_TIMEOUT_MS} (the headers are part of the request)`,
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -128,7 +209,33 @@ export function loadConfig(
       pollIntervalMs: e.GENIE_POLL_INTERVAL_MS,
     },
     autoDisableAfterMs: e.GENIE_AUTO_DISABLE_HOURS * 3_600_000,
+    http: {
+      publicUrl: e.GENIE_PUBLIC_URL,
+      trustProxy: e.GENIE_TRUST_PROXY,
+      requestTimeoutMs: e.GENIE_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.GENIE_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.GENIE_KEEP_ALIVE_TIMEOUT_MS,
+      bodyLimitBytes: e.GENIE_BODY_LIMIT_BYTES,
+    },
+    testSends: { perMinute: e.GENIE_TEST_SENDS_PER_MINUTE, concurrent: e.GENIE_TEST_SENDS_CONCURRENCY },
   };
+}
+
+/**
+ * Why an SSRF allow-list entry cannot be used, or null. The guard allows hosts and addresses on every
+ * port; an entry with a port would otherwise stop the process later with a stack trace.
+ */
+function allowEntryProblem(entry: string): string | null {
+  const withPort = /^\[([^\]]*)\]:\d+$/.exec(entry) ?? /^([^:]+):\d+$/.exec(entry);
+  if (withPort) {
+    return `entry "${entry}" has a port: the allow-list takes hosts, addresses and CIDR ranges, every port of them (write "${withPort[1]}")`;
+  }
+  try {
+    assertUrlAllowed("http://example.com/", { allow: [entry] });
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 function parseRole(argv: string[]): Role {

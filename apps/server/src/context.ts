@@ -2,6 +2,7 @@ import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify"
 import type { Auth, Session } from "./auth";
 import type { Database } from "./db";
 import type { DeliveryWaker } from "./delivery/contract";
+import { type AccountLimits, NO_ACCOUNT_LIMITS } from "./limits";
 import { DEFAULT_OUTBOUND, type Outbound } from "./services/outbound";
 
 export type ContextOptions = {
@@ -13,6 +14,8 @@ export type ContextOptions = {
   outbound?: Outbound;
   /** Where this server is reached from a browser, for embed snippets. @default "http://127.0.0.1:3000" */
   publicUrl?: string;
+  /** Per-account limits of expensive procedures (limits.ts). @default NO_ACCOUNT_LIMITS */
+  limits?: AccountLimits;
 };
 
 /**
@@ -26,6 +29,7 @@ export function createContextInner(opts: ContextOptions) {
     worker: opts.worker,
     outbound: opts.outbound ?? DEFAULT_OUTBOUND,
     publicUrl: opts.publicUrl ?? "http://127.0.0.1:3000",
+    limits: opts.limits ?? NO_ACCOUNT_LIMITS,
   };
 }
 

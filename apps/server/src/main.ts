@@ -20,12 +20,14 @@ async function main() {
     db,
     role: config.role,
     logger: { level: config.logLevel },
+    http: config.http,
     intake: { ...config.rateLimits, ...(worker && { handOff: worker }) },
     ...(config.role !== "worker" && {
       api: {
         auth: { secret: authSecretOf(config) },
         outbound: config.delivery,
         ...(worker && { worker }),
+        limits: { sendTest: config.testSends },
       },
     }),
   });

@@ -5,11 +5,13 @@ import fastifyStatic from "@fastify/static";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { type AuthSettings, createAuth } from "./auth";
-import type { Role } from "./config";
+import type { HttpSettings, Role } from "./config";
 import { createContextFactory } from "./context";
 import type { Database } from "./db";
 import type { DeliveryWaker } from "./delivery/contract";
 import { isAppError } from "./errors";
+import { DEFAULT_HTTP_SETTINGS, securityHeaders, serverOptionsOf } from "./http/security";
+import { createAccountLimits, type Limit, type LimitedOperation } from "./limits";
 import { type AppRouter, appRouter } from "./routers/_app";
 import { authRoutes } from "./routes/auth";
 import { contactsCsvRoute } from "./routes/contacts-csv";
@@ -38,18 +40,31 @@ export type ServerOptions = {
     outbound?: OutboundSettings;
     /** The delivery worker of this process, woken for redeliveries. */
     worker?: DeliveryWaker;
-    /** The address browsers reach this server at, for embed snippets. @default the request's own */
-    publicUrl?: string;
+    /** Per-account limits of expensive procedures, per process. @default DEFAULT_ACCOUNT_LIMITS */
+    limits?: Partial<Record<LimitedOperation, Limit>>;
   };
+  /** Public address, trusted proxies, timeouts, body size (config.http). @default DEFAULT_HTTP_SETTINGS */
+  http?: HttpSettings;
+  /** Where the built dashboard is served from. @default apps/dashboard/dist */
+  dashboardDir?: string;
 };
 
 /**
- * The HTTP face of Genie, composed in one place: health, the public intake, sign-in, the CSV export,
- * the tRPC API of the dashboard, and the built dashboard itself. A worker-only process serves
- * /healthz and nothing else.
+ * The HTTP face of Genie, composed in one place: security headers, health, the public intake,
+ * sign-in, the CSV export, the tRPC API of the dashboard, and the built dashboard itself. A
+ * worker-only process serves /healthz and nothing else.
  */
-export async function buildServer({ db, logger = false, role = "all", intake, api = {} }: ServerOptions) {
-  const app = Fastify({ logger, bodyLimit: 1024 * 1024 });
+export async function buildServer({
+  db,
+  logger = false,
+  role = "all",
+  intake,
+  api = {},
+  http = DEFAULT_HTTP_SETTINGS,
+  dashboardDir = DASHBOARD_DIST,
+}: ServerOptions) {
+  const app = Fastify({ logger, ...serverOptionsOf(http) });
+  await securityHeaders(app, { publicUrl: http.publicUrl });
   // Inherited by every REST route registered below; tRPC answers its own errors.
   app.setErrorHandler(restErrorHandler);
   await app.register(healthRoutes, { db });
@@ -60,11 +75,13 @@ export async function buildServer({ db, logger = false, role = "all", intake, ap
   const auth = createAuth(db.prisma, {
     ...api.auth,
     secret: api.auth?.secret ?? randomBytes(32).toString("base64"),
+    ...(http.publicUrl && { publicUrl: http.publicUrl }),
   });
   const outbound = createOutbound(api.outbound);
   app.addHook("onClose", () => outbound.agent.close());
+  const limits = createAccountLimits(api.limits);
   await app.register(authRoutes, { auth });
-  await app.register(contactsCsvRoute, { db, auth });
+  await app.register(contactsCsvRoute, { db, auth, limits });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
@@ -73,8 +90,9 @@ export async function buildServer({ db, logger = false, role = "all", intake, ap
       createContext: createContextFactory(db, {
         auth,
         outbound,
+        limits,
         ...(api.worker && { worker: api.worker }),
-        ...(api.publicUrl && { publicUrl: api.publicUrl }),
+        ...(http.publicUrl && { publicUrl: http.publicUrl }),
       }),
       // Unexpected errors are answered with a generic message (trpc.ts); their cause is logged here.
       onError({ error, path, req }) {
@@ -86,8 +104,8 @@ export async function buildServer({ db, logger = false, role = "all", intake, ap
   });
 
   // The dashboard is a static SPA built by Vite; `pnpm start` builds it first.
-  if (existsSync(DASHBOARD_DIST)) {
-    await app.register(fastifyStatic, { root: DASHBOARD_DIST });
+  if (existsSync(dashboardDir)) {
+    await app.register(fastifyStatic, { root: dashboardDir });
   }
 
   return app;

@@ -22,7 +22,59 @@ describe("loadConfig", () => {
         pollIntervalMs: 1000,
       },
       autoDisableAfterMs: 72 * 3_600_000,
+      http: {
+        publicUrl: null,
+        trustProxy: false,
+        requestTimeoutMs: 30_000,
+        headersTimeoutMs: 10_000,
+        keepAliveTimeoutMs: 72_000,
+        bodyLimitBytes: 256 * 1024,
+      },
+      testSends: { perMinute: 20, concurrent: 3 },
     });
+  });
+
+  test("reads the public URL as an origin", () => {
+    expect(loadConfig({ GENIE_PUBLIC_URL: "https://Genie.Example.com/" }, []).http.publicUrl).toBe(
+      "https://genie.example.com",
+    );
+  });
+
+  test.each([
+    ["", false],
+    ["false", false],
+    ["1", 1],
+    ["2", 2],
+    ["127.0.0.1", ["127.0.0.1"]],
+    ["10.0.0.0/8, ::1,loopback", ["10.0.0.0/8", "::1", "loopback"]],
+  ])("reads GENIE_TRUST_PROXY=%o as %o", (value, trust) => {
+    expect(loadConfig({ GENIE_TRUST_PROXY: value }, []).http.trustProxy).toEqual(trust);
+  });
+
+  test.each([
+    [{ GENIE_PUBLIC_URL: "genie.example.com" }, 'GENIE_PUBLIC_URL="genie.example.com" must be a URL'],
+    [
+      { GENIE_PUBLIC_URL: "https://genie.example.com/app" },
+      "must be an origin only, like https://genie.example.com",
+    ],
+    [{ GENIE_PUBLIC_URL: "ftp://genie.example.com" }, "must be an http:// or https:// URL"],
+    [{ GENIE_TRUST_PROXY: "true" }, 'GENIE_TRUST_PROXY="true" would believe any client\'s X-Forwarded-For'],
+    [{ GENIE_TRUST_PROXY: "10.0.0.0/33" }, '"10.0.0.0/33" is neither a hop count'],
+    [{ GENIE_TRUST_PROXY: "proxy.internal" }, '"proxy.internal" is neither a hop count'],
+    [
+      { GENIE_SSRF_ALLOW: "127.0.0.1:8080" },
+      'GENIE_SSRF_ALLOW="127.0.0.1:8080" entry "127.0.0.1:8080" has a port: the allow-list takes hosts, addresses and CIDR ranges, every port of them (write "127.0.0.1")',
+    ],
+    [{ GENIE_SSRF_ALLOW: "localhost, [::1]:3000" }, 'entry "[::1]:3000" has a port'],
+    [{ GENIE_SSRF_ALLOW: "not/a host" }, 'allow-list entry "not/a host" is neither a host name'],
+    [
+      { GENIE_REQUEST_TIMEOUT_MS: "5000", GENIE_HEADERS_TIMEOUT_MS: "10000" },
+      "GENIE_HEADERS_TIMEOUT_MS=10000 must not exceed GENIE_REQUEST_TIMEOUT_MS=5000",
+    ],
+    [{ GENIE_BODY_LIMIT_BYTES: "10" }, 'GENIE_BODY_LIMIT_BYTES="10" must be at least 1024'],
+  ])("refuses %o with one message naming the variable", (env, message) => {
+    expect(() => loadConfig(env, [])).toThrow(ConfigError);
+    expect(() => loadConfig(env, [])).toThrow(message);
   });
 
   test("reads the SSRF allow-list as a comma-separated list of hosts and CIDRs", () => {

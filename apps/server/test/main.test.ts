@@ -66,6 +66,10 @@ describe("the server process", () => {
       { DATABASE_URL: "postgres://genie@127.0.0.1:1/genie", BETTER_AUTH_SECRET: "" },
       "genie: invalid configuration: BETTER_AUTH_SECRET must be set with DATABASE_URL",
     ],
+    [
+      { GENIE_SSRF_ALLOW: "127.0.0.1:8080" },
+      'genie: invalid configuration: GENIE_SSRF_ALLOW="127.0.0.1:8080" entry "127.0.0.1:8080" has a port',
+    ],
   ])(
     "exits 1 with one clear line when started with %o",
     async (env, message) => {

@@ -18,6 +18,10 @@ export const signUpSchema = z.strictObject({
 });
 export type SignUp = z.infer<typeof signUpSchema>;
 
+/** What an account owner may change about themselves (better-auth's update-user): the name only. */
+export const profileUpdateSchema = signUpSchema.pick({ name: true });
+export type ProfileUpdate = z.infer<typeof profileUpdateSchema>;
+
 export const signInSchema = z.strictObject({
   email: z.email({ error: "must be a valid email address" }).max(MAX_EMAIL_LENGTH),
   password: z.string().min(1, "must not be empty").max(PASSWORD_MAX_LENGTH),

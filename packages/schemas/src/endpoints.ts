@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { storableText, timestampSchema } from "./common";
-import { MAX_CUSTOM_HEADERS, MAX_URL_LENGTH, RESERVED_HEADER_NAMES } from "./limits";
+import { HOP_BY_HOP_HEADER_NAMES, MAX_CUSTOM_HEADERS, MAX_URL_LENGTH, RESERVED_HEADER_NAMES } from "./limits";
 
 export const CRM_KINDS = ["gohighlevel", "make", "zapier", "custom"] as const;
 export type CrmKind = (typeof CRM_KINDS)[number];
@@ -31,7 +31,13 @@ const headerName = z
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, "must be an HTTP header name (letters, digits, - …)")
   .refine((name) => !(RESERVED_HEADER_NAMES as readonly string[]).includes(name.toLowerCase()), {
     message: "is set by Genie itself",
-  });
+  })
+  .refine(
+    (name) =>
+      !(HOP_BY_HOP_HEADER_NAMES as readonly string[]).includes(name.toLowerCase()) &&
+      !name.toLowerCase().startsWith("proxy-"),
+    { message: "is about the connection, not the request (hop-by-hop): HTTP sets it itself" },
+  );
 // Visible ASCII and spaces only: a line break would smuggle a second header.
 const headerValue = z
   .string()
@@ -39,11 +45,48 @@ const headerValue = z
   .max(1000, "must be at most 1000 characters")
   .regex(/^[\x20-\x7e]+$/, "must be printable ASCII");
 
-/** A receiver's address: http(s), checked against the SSRF rules by the server when saved. */
+/**
+ * Why a URL is not written the way it will be used, or null. The URL parser repairs many mistakes
+ * silently (`http:///hook` becomes `http://hook/`, a backslash becomes a slash, a space becomes
+ * `%20`, `http://1.2.3/` becomes `http://1.2.0.3/`); saving the repair would send webhooks somewhere
+ * the owner never typed, so such URLs are refused with the reason.
+ */
+export function urlRepairProblem(value: string): string | null {
+  // Not meant as an http(s) URL at all: the URL check explains that better.
+  if (!/^\s*https?:/i.test(value)) return null;
+  if ([...value].some((char) => char <= " " || char === "\x7f" || /\s/u.test(char))) {
+    return "must not contain spaces or control characters (percent-encode them)";
+  }
+  if (value.includes("\\")) return "must not contain backslashes (use / in paths)";
+  const authority = /^https?:\/\/([^/?#]*)/i.exec(value)?.[1];
+  if (!authority) return "must be written as http(s)://host/path, with the host right after the two slashes";
+  let hostname: string;
+  try {
+    hostname = new URL(value).hostname;
+  } catch {
+    return null; // not a URL at all: the url check says so
+  }
+  const written = authority.replace(/^.*@/, "").replace(/:\d*$/, "").replace(/\.$/, "");
+  if (/^[\d.]+$/.test(hostname) && written.toLowerCase() !== hostname) {
+    return `must write an IPv4 address as four decimal numbers (${hostname})`;
+  }
+  return null;
+}
+
+/**
+ * A receiver's address: http(s), written exactly as it will be used (see `urlRepairProblem`), checked
+ * against the SSRF rules by the server when saved. The written-as-used check sees the raw text: the
+ * URL check trims it and drops tabs and newlines.
+ */
 export const endpointUrlSchema = z
-  .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+  .string()
   .max(MAX_URL_LENGTH, `must be at most ${MAX_URL_LENGTH} characters`)
-  .check(storableText);
+  .check(storableText)
+  .check((ctx) => {
+    const problem = urlRepairProblem(ctx.value);
+    if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+  })
+  .pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }));
 
 /** An endpoint's own headers (Make.com's `x-make-apikey`, `Authorization`), sent with every attempt. */
 export const customHeadersSchema = z

@@ -39,3 +39,20 @@ export const RESERVED_HEADER_NAMES = [
   "webhook-signature",
   "x-webhook-signature",
 ] as const;
+
+/**
+ * Headers about one connection rather than the request (RFC 9110 §7.6.1, plus `Expect` and the
+ * `Proxy-*` family): the HTTP client sets or refuses them itself, so as an endpoint's own header
+ * they would make every attempt fail.
+ */
+export const HOP_BY_HOP_HEADER_NAMES = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "expect",
+  "http2-settings",
+] as const;

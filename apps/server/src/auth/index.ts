@@ -4,6 +4,7 @@ import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { fromNodeHeaders } from "better-auth/node";
 import type { PrismaClient } from "../generated/prisma/client";
+import { createInputHooks, type SignInThrottle } from "./input";
 import { createMemoryRateLimitStore } from "./rate-limit";
 
 /** The signed-in account owner of a request. */
@@ -20,6 +21,13 @@ export type AuthSettings = {
   trustedOrigins?: string[];
   /** Sign-in (and sign-up) attempts per client address per minute. @default 10 */
   loginAttemptsPerMinute?: number;
+  /** Sign-in attempts per account, whatever the client address. @default 10 per 15 minutes */
+  signInThrottle?: SignInThrottle;
+  /**
+   * The origin browsers reach Genie at (GENIE_PUBLIC_URL): the base URL, the one trusted origin
+   * besides `trustedOrigins`, and `Secure` cookies when it is https. @default the request's own origin
+   */
+  publicUrl?: string;
 };
 
 /**
@@ -45,9 +53,14 @@ export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
       minPasswordLength: PASSWORD_MIN_LENGTH,
       maxPasswordLength: PASSWORD_MAX_LENGTH,
     },
-    // Same-origin requests are trusted whatever address the server is reached at (PORT=0, a LAN
-    // address): the Origin header must then equal the Host the browser sent the request to.
-    trustedOrigins: (request) => [ownOrigin(request), ...(settings.trustedOrigins ?? [])],
+    // Behind a TLS proxy the request says http://; the public URL says what browsers see.
+    ...(settings.publicUrl && { baseURL: settings.publicUrl }),
+    // Without it, same-origin requests are trusted whatever address the server is reached at (PORT=0,
+    // a LAN address): the Origin header must then equal the Host the browser sent the request to.
+    trustedOrigins: settings.publicUrl
+      ? [settings.publicUrl, ...(settings.trustedOrigins ?? [])]
+      : (request) => [ownOrigin(request), ...(settings.trustedOrigins ?? [])],
+    hooks: createInputHooks(settings.signInThrottle),
     rateLimit: {
       // Its default is "production only"; login attempts are limited everywhere.
       enabled: true,

@@ -15,9 +15,15 @@ const SWEEP_ABOVE = 10_000;
  * would count each other's attempts. Like any memory store it is per process: behind several API
  * processes a client gets the limit once per process.
  */
-export function createMemoryRateLimitStore(now: () => number = Date.now): RateLimitStore {
+export function createMemoryRateLimitStore(
+  now: () => number = Date.now,
+): RateLimitStore & { reset(key: string): void } {
   const windows = new Map<string, { resetAt: number; count: number }>();
   return {
+    /** Forgets a key's count, as if its window had ended. */
+    reset(key) {
+      windows.delete(key);
+    },
     async consume(key, { window, max }) {
       const time = now();
       const current = windows.get(key);

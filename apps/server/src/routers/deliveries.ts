@@ -1,4 +1,5 @@
 import { byIdSchema, deliveryStateSchema, redeliveredSchema, redeliverFailedSchema } from "@genie/schemas";
+import { accountLimit } from "../limits";
 import * as deliveries from "../services/deliveries";
 import { protectedProcedure, router } from "../trpc";
 
@@ -10,6 +11,7 @@ export const deliveriesRouter = router({
     .mutation(({ ctx, input }) => deliveries.redeliver(ctx.db, ctx.session.userId, input, ctx.worker)),
 
   redeliverFailed: protectedProcedure
+    .use(accountLimit("redeliverFailed"))
     .input(redeliverFailedSchema)
     .output(redeliveredSchema)
     .mutation(({ ctx, input }) => deliveries.redeliverFailed(ctx.db, ctx.session.userId, input, ctx.worker)),

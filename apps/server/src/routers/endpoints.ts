@@ -8,6 +8,7 @@ import {
   rotateSecretSchema,
 } from "@genie/schemas";
 import { z } from "zod";
+import { accountLimit } from "../limits";
 import * as endpoints from "../services/endpoints";
 import { protectedProcedure, router } from "../trpc";
 
@@ -23,6 +24,7 @@ export const endpointsRouter = router({
     .query(({ ctx, input }) => endpoints.getEndpoint(ctx.db, ctx.session.userId, input)),
 
   create: protectedProcedure
+    .use(accountLimit("endpointSave"))
     .input(endpointCreateSchema)
     .output(endpointWithSecretSchema)
     .mutation(({ ctx, input }) =>
@@ -30,6 +32,7 @@ export const endpointsRouter = router({
     ),
 
   update: protectedProcedure
+    .use(accountLimit("endpointSave"))
     .input(endpointUpdateSchema)
     .output(endpointUpdatedSchema)
     .mutation(({ ctx, input }) =>

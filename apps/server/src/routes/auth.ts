@@ -1,6 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { type Auth, CLIENT_IP_HEADER } from "../auth";
 
+/** Proxy headers a client can forge; the handler gets Fastify's reading of them instead. */
+const FORWARDING_HEADERS = /^(forwarded|x-forwarded-.*|x-real-ip)$/i;
+
 /**
  * Mounts better-auth at /api/auth/* (sign-up/email, sign-in/email, sign-out, get-session…): each
  * Fastify request becomes a Web Request for its handler, and the Response is copied back, every
@@ -14,7 +17,8 @@ export async function authRoutes(app: FastifyInstance, options: { auth: Auth }) 
     async handler(request, reply) {
       const headers = new Headers();
       for (const [name, value] of Object.entries(request.headers)) {
-        if (value === undefined) continue;
+        // Fastify has judged these already (trustProxy): the URL and client address below carry the result.
+        if (value === undefined || FORWARDING_HEADERS.test(name)) continue;
         for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
       }
       // Replaces any client-sent value: this is the address the login rate limit counts by.

@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { Auth } from "../auth";
 import type { Database } from "../db";
 import { AppError } from "../errors";
+import type { AccountLimits } from "../limits";
 import { contactsCsv } from "../services/contacts";
 
 /**
@@ -11,7 +12,10 @@ import { contactsCsv } from "../services/contacts";
  * A plain GET (not tRPC) so a link can download it; the session cookie is SameSite=Lax and the
  * export changes nothing, so a cross-site link gains an attacker nothing it can read.
  */
-export async function contactsCsvRoute(app: FastifyInstance, options: { db: Database; auth: Auth }) {
+export async function contactsCsvRoute(
+  app: FastifyInstance,
+  options: { db: Database; auth: Auth; limits: AccountLimits },
+) {
   app.get("/api/contacts.csv", async (request, reply) => {
     const session = await options.auth.sessionOf(request.headers);
     if (!session) throw new AppError("UNAUTHORIZED", { userMessage: "Sign in first." });
@@ -23,6 +27,9 @@ export async function contactsCsvRoute(app: FastifyInstance, options: { db: Data
         fieldErrors: fieldErrorsOf(parsed.error).fieldErrors,
       });
     }
+    // The export runs until the last row is written, so it counts as running until the reply ends.
+    const release = await options.limits.acquire("contactsExport", session.userId);
+    reply.raw.once("close", release);
     const day = new Date().toISOString().slice(0, 10);
     return reply
       .type("text/csv; charset=utf-8")

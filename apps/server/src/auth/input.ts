@@ -1,0 +1,74 @@
+import { fieldErrorsOf, profileUpdateSchema, signUpSchema } from "@genie/schemas";
+import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
+import type { z } from "zod";
+import { createMemoryRateLimitStore } from "./rate-limit";
+
+export type SignInThrottle = {
+  /** Sign-in attempts for one email address per window, from any number of client addresses. */
+  max: number;
+  windowSeconds: number;
+};
+
+/** 10 attempts per 15 minutes per account: a person who forgot a password needs far fewer. */
+export const DEFAULT_SIGN_IN_THROTTLE: SignInThrottle = { max: 10, windowSeconds: 15 * 60 };
+
+/**
+ * better-auth hooks that hold what it stores and who may try to sign in to what:
+ * - sign-up and update-user bodies must match the shared schemas (`signUpSchema`,
+ *   `profileUpdateSchema`), exactly: a too-long name or address, control characters, or a field the
+ *   dashboard never sends (`image`, `callbackURL`) is refused with 400 and the fields to fix;
+ * - sign-in attempts are counted per email address, in this process's memory, on top of the limit
+ *   per client address, so spreading guesses over many addresses does not help. A successful sign-in
+ *   clears the count. Someone who knows an owner's address can delay that owner's sign-in by up to a
+ *   window: the price of making guessing slow.
+ */
+export function createInputHooks(throttle: SignInThrottle = DEFAULT_SIGN_IN_THROTTLE) {
+  const attempts = createMemoryRateLimitStore();
+  const rule = { window: throttle.windowSeconds, max: throttle.max };
+  return {
+    before: createAuthMiddleware(async (ctx) => {
+      if (ctx.path === "/sign-up/email") return { context: { body: parsedBody(signUpSchema, ctx.body) } };
+      if (ctx.path === "/update-user")
+        return { context: { body: parsedBody(profileUpdateSchema, ctx.body) } };
+      if (ctx.path === "/sign-in/email") {
+        const key = accountKey(ctx.body);
+        if (!key) return;
+        const { allowed, retryAfter } = await attempts.consume(key, rule);
+        if (!allowed) {
+          const seconds = retryAfter ?? throttle.windowSeconds;
+          throw new APIError(
+            "TOO_MANY_REQUESTS",
+            {
+              code: "TOO_MANY_ATTEMPTS_FOR_ACCOUNT",
+              message: `Too many sign-in attempts for this account: try again in ${Math.ceil(seconds / 60)} min.`,
+            },
+            { "retry-after": String(seconds) },
+          );
+        }
+      }
+    }),
+    after: createAuthMiddleware(async (ctx) => {
+      if (ctx.path !== "/sign-in/email" || isAPIError(ctx.context.returned)) return;
+      const key = accountKey(ctx.body);
+      if (key) attempts.reset(key);
+    }),
+  };
+}
+
+/** The body as the schema parses it (trimmed), or a 400 naming each field to fix. */
+function parsedBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const { formErrors, fieldErrors } = fieldErrorsOf(parsed.error);
+  throw new APIError("BAD_REQUEST", {
+    code: "VALIDATION_FAILED",
+    message: formErrors[0] ?? "Some fields are not valid: see fieldErrors.",
+    fieldErrors,
+  });
+}
+
+/** better-auth stores addresses lower-cased; the throttle counts them the same way. */
+function accountKey(body: unknown): string | null {
+  const email = (body as { email?: unknown } | null)?.email;
+  return typeof email === "string" ? `sign-in:${email.trim().toLowerCase()}` : null;
+}

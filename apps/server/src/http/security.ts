@@ -1,0 +1,87 @@
+import helmet from "@fastify/helmet";
+import type { FastifyInstance, FastifyServerOptions } from "fastify";
+import { type HttpSettings, loadConfig } from "../config";
+
+/** What a server gets when no settings are passed (tests): the configuration's defaults. */
+export const DEFAULT_HTTP_SETTINGS: HttpSettings = loadConfig({}, []).http;
+
+/** A socket with no traffic at all for this long is closed, whatever it was doing. */
+const MIN_IDLE_SOCKET_MS = 120_000;
+
+/**
+ * Fastify's options for meeting the internet: which proxies to believe, and how long a client may
+ * take. Node checks the request and header timeouts on a timer (every 30 s by default, so a slow
+ * client would get up to 30 s more); here it runs four times per shortest timeout, at most every 2.5 s.
+ */
+export function serverOptionsOf(settings: HttpSettings) {
+  const { trustProxy, requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = settings;
+  const checkEveryMs = Math.max(
+    50,
+    Math.min(2500, Math.floor(Math.min(requestTimeoutMs, headersTimeoutMs) / 4)),
+  );
+  return {
+    // A hop count as a function: Fastify takes numbers, its types do not say so.
+    trustProxy:
+      typeof trustProxy === "number" ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
+    bodyLimit: settings.bodyLimitBytes,
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    connectionTimeout: Math.max(MIN_IDLE_SOCKET_MS, keepAliveTimeoutMs + 5000),
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: headersTimeoutMs,
+      keepAliveTimeout: keepAliveTimeoutMs,
+      connectionsCheckingInterval: checkEveryMs,
+    },
+  } satisfies FastifyServerOptions & { http: object };
+}
+
+/**
+ * Routes any web page may use: the registration intake (posted to by funnel pages on other sites)
+ * and the form SDK's files under /sdk/ (loaded by `<script>` from those pages). They get
+ * `Cross-Origin-Resource-Policy: cross-origin`; everything else is same-origin.
+ */
+export function isCrossOriginRoute(url: string): boolean {
+  return url === "/api/contacts" || url.startsWith("/sdk/");
+}
+
+/**
+ * Security headers on every response (@fastify/helmet): the strict policy the dashboard's HTML needs
+ * by default, so any page the server serves (static files, the SPA fallback, error pages) has it,
+ * and a cross-origin resource policy on the public routes. Register before any route.
+ */
+export async function securityHeaders(app: FastifyInstance, options: { publicUrl: string | null }) {
+  const https = options.publicUrl?.startsWith("https:") ?? false;
+  // Runs before helmet's own onRoute hook, which reads `route.helmet` (the rest of the policy stays).
+  app.addHook("onRoute", (route) => {
+    if (isCrossOriginRoute(route.url) && route.helmet === undefined) {
+      route.helmet = { crossOriginResourcePolicy: { policy: "cross-origin" } };
+    }
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        "default-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "script-src": ["'self'"],
+        "script-src-attr": ["'none'"],
+        "style-src": ["'self'"],
+        // Over plain http (local use, no GENIE_PUBLIC_URL) this would send the page's own scripts to https.
+        ...(https && { "upgrade-insecure-requests": [] }),
+      },
+    },
+    // Not "no-referrer": under it a browser sends `Origin: null` with the dashboard's own POSTs,
+    // and sign-in refuses those. "same-origin" still tells other sites nothing.
+    referrerPolicy: { policy: "same-origin" },
+    xFrameOptions: { action: "deny" },
+    // Only when Genie is known to be reached over https; never for the operator's other subdomains.
+    strictTransportSecurity: https ? { maxAge: 15_552_000, includeSubDomains: false } : false,
+  });
+}
