@@ -18,7 +18,12 @@ const t = initTRPC.context<Context>().create({
       message: internal ? INTERNAL_ERROR_MESSAGE : shape.message,
       data: {
         ...shape.data,
-        fieldErrors: error.cause instanceof ZodError ? fieldErrorsOf(error.cause).fieldErrors : null,
+        fieldErrors:
+          error.cause instanceof ZodError
+            ? fieldErrorsOf(error.cause).fieldErrors
+            : isAppError(error.cause)
+              ? (error.cause.fieldErrors ?? null)
+              : null,
       },
     };
   },

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { storableText, timestampSchema } from "./common";
-import { HOP_BY_HOP_HEADER_NAMES, MAX_CUSTOM_HEADERS, MAX_URL_LENGTH, RESERVED_HEADER_NAMES } from "./limits";
+import {
+  HOP_BY_HOP_HEADER_NAMES,
+  MAX_CUSTOM_HEADERS,
+  MAX_URL_LENGTH,
+  PAYLOAD_FORMATS,
+  RESERVED_HEADER_NAMES,
+  SUBSCRIBABLE_EVENTS,
+} from "./limits";
 
 export const CRM_KINDS = ["gohighlevel", "make", "zapier", "custom"] as const;
 export type CrmKind = (typeof CRM_KINDS)[number];
@@ -95,6 +102,30 @@ export const customHeadersSchema = z
 
 const name = z.string().trim().max(100, "must be at most 100 characters").check(storableText);
 
+/** Routing by project: null receives every project of the account (also ones created later). */
+const projectIds = z
+  .array(z.uuid({ error: "must be a funnel project id (uuid)" }))
+  .max(500, "at most 500 projects")
+  .transform((ids) => [...new Set(ids)])
+  .nullable();
+
+/**
+ * Routing by event: null receives the default events. A list names what it receives; to receive
+ * nothing, disable the endpoint instead.
+ */
+const eventTypes = z
+  .array(
+    z.enum(SUBSCRIBABLE_EVENTS, {
+      error: (issue) =>
+        `unknown event type ${JSON.stringify(issue.input)}: one of ${SUBSCRIBABLE_EVENTS.join(", ")}`,
+    }),
+  )
+  .min(1, "name at least one event type, or null for the default events")
+  .transform((types) => [...new Set(types)])
+  .nullable();
+
+const payloadFormat = z.enum(PAYLOAD_FORMATS);
+
 export const endpointCreateSchema = z.strictObject({
   name: name.default(""),
   url: endpointUrlSchema,
@@ -102,6 +133,9 @@ export const endpointCreateSchema = z.strictObject({
   retryPreset: z.enum(RETRY_PRESET_NAMES).default("standard"),
   crm: z.enum(CRM_KINDS).default("custom"),
   customHeaders: customHeadersSchema.default({}),
+  projectIds: projectIds.default(null),
+  eventTypes: eventTypes.default(null),
+  payloadFormat: payloadFormat.default("nested"),
 });
 export type EndpointCreateInput = z.input<typeof endpointCreateSchema>;
 export type EndpointCreate = z.output<typeof endpointCreateSchema>;
@@ -118,6 +152,9 @@ export const endpointUpdateSchema = z.strictObject({
   retryPreset: z.enum(RETRY_PRESET_NAMES).optional(),
   crm: z.enum(CRM_KINDS).optional(),
   customHeaders: z.record(headerName, headerValue.nullable()).optional(),
+  projectIds: projectIds.optional(),
+  eventTypes: eventTypes.optional(),
+  payloadFormat: payloadFormat.optional(),
 });
 export type EndpointUpdateInput = z.input<typeof endpointUpdateSchema>;
 export type EndpointUpdate = z.output<typeof endpointUpdateSchema>;
@@ -149,6 +186,13 @@ export const endpointSchema = z.object({
   previousSecretExpiresAt: timestampSchema.nullable(),
   /** Header names with masked values. */
   customHeaders: z.array(z.object({ name: z.string(), valueHint: z.string() })),
+  /** The projects it receives; null: every project of the account. */
+  projectIds: z.array(z.string()).nullable(),
+  /** The event types it receives; null: the default events. */
+  eventTypes: z.array(z.enum(SUBSCRIBABLE_EVENTS)).nullable(),
+  payloadFormat: z.enum(PAYLOAD_FORMATS),
+  /** Set when its routing lets nothing through (every project on its list was deleted), in words. */
+  routingWarning: z.string().nullable(),
   disabledReason: z.string().nullable(),
   disabledAt: timestampSchema.nullable(),
   createdAt: timestampSchema,

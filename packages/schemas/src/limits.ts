@@ -56,3 +56,17 @@ export const HOP_BY_HOP_HEADER_NAMES = [
   "expect",
   "http2-settings",
 ] as const;
+
+/** The event types an endpoint may subscribe to (`eventTypes`). */
+export const SUBSCRIBABLE_EVENTS = ["registration.submitted"] as const;
+export type SubscribableEvent = (typeof SUBSCRIBABLE_EVENTS)[number];
+/**
+ * What an endpoint whose `eventTypes` is null receives. Event types added later are not in it: an
+ * endpoint receives them only when its list names them, so nobody's CRM gets a new kind of webhook
+ * it was not built for. (`webhook.test`, from the test button, is always allowed.)
+ */
+export const DEFAULT_EVENTS: readonly SubscribableEvent[] = ["registration.submitted"];
+
+/** The body shapes an endpoint can receive: the spec's nested JSON, or flat snake_case keys. */
+export const PAYLOAD_FORMATS = ["nested", "flat"] as const;
+export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];

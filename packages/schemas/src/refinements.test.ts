@@ -82,6 +82,7 @@ describe("endpoints", () => {
     expect(sendTestSchema.parse({ url: "https://crm.example.com/x" })).toEqual({
       url: "https://crm.example.com/x",
       customHeaders: {},
+      payloadFormat: "nested",
     });
     expect(sendTestSchema.safeParse({ endpointId: PROJECT, url: "https://crm.example.com/x" }).success).toBe(
       false,

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { customHeadersSchema, endpointUrlSchema } from "./endpoints";
+import { PAYLOAD_FORMATS, SUBSCRIBABLE_EVENTS } from "./limits";
 
-/** The events Genie sends. */
-export const WEBHOOK_EVENTS = ["registration.submitted", "webhook.test"] as const;
+/** The events Genie sends: those endpoints subscribe to, and the test button's. */
+export const WEBHOOK_EVENTS = [...SUBSCRIBABLE_EVENTS, "webhook.test"] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 const nullableString = z.string().nullable();
@@ -47,6 +48,43 @@ export const registrationWebhookSchema = z.object({
 export type RegistrationWebhook = z.infer<typeof registrationWebhookSchema>;
 
 /**
+ * The same webhook for an endpoint whose `payloadFormat` is `flat`: one level of snake_case keys,
+ * which CRM field pickers (GoHighLevel, Zapier) show as they are. `first_name` is the name up to its
+ * first space and `last_name` the rest (null for a one-word name); custom fields are `field_<name>`.
+ */
+const flatCoreSchema = z.object({
+  event: z.enum(WEBHOOK_EVENTS),
+  event_id: z.string(),
+  timestamp: z.iso.datetime(),
+  contact_id: z.string(),
+  email: z.string(),
+  name: nullableString,
+  first_name: nullableString,
+  last_name: nullableString,
+  project_id: z.string(),
+  project_name: z.string(),
+  page_id: nullableString,
+  page_url: nullableString,
+  visitor_id: nullableString,
+  user_agent: nullableString,
+  referrer: nullableString,
+  utm_source: nullableString,
+  utm_medium: nullableString,
+  utm_campaign: nullableString,
+  utm_term: nullableString,
+  utm_content: nullableString,
+});
+export const flatRegistrationWebhookSchema = flatCoreSchema
+  .catchall(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+  .refine(
+    (body) => Object.keys(body).every((key) => key in flatCoreSchema.shape || key.startsWith("field_")),
+    {
+      message: "keys beyond the core ones are custom fields, field_<name>",
+    },
+  );
+export type FlatRegistrationWebhook = z.infer<typeof flatRegistrationWebhookSchema>;
+
+/**
  * webhooks.sendTest: one signed `webhook.test` attempt, to a saved endpoint (signed with its secret)
  * or to a URL typed in the form and not saved yet (signed with a throwaway secret).
  */
@@ -55,6 +93,8 @@ export const sendTestSchema = z.union([
   z.strictObject({
     url: endpointUrlSchema,
     customHeaders: customHeadersSchema.default({}),
+    /** The body shape to try, as the endpoint would have it. */
+    payloadFormat: z.enum(PAYLOAD_FORMATS).default("nested"),
   }),
 ]);
 export type SendTestInput = z.input<typeof sendTestSchema>;
@@ -73,5 +113,7 @@ export const sendTestResultSchema = z.object({
   requestHeaders: z.record(z.string(), z.string()),
   /** The webhook_logs row this attempt was recorded as. */
   logId: z.string(),
+  /** The exact body that was sent, so fields can be mapped in the CRM from it. */
+  body: z.string(),
 });
 export type SendTestView = z.input<typeof sendTestResultSchema>;

@@ -1,4 +1,9 @@
-import type { Registration, RegistrationWebhook } from "@genie/schemas";
+import type {
+  FlatRegistrationWebhook,
+  PayloadFormat,
+  Registration,
+  RegistrationWebhook,
+} from "@genie/schemas";
 
 export type RegistrationEventFacts = {
   eventId: string;
@@ -10,13 +15,10 @@ export type RegistrationEventFacts = {
   userAgent: string | null;
 };
 
-/**
- * The webhook body for one registration, serialised once: these exact bytes are stored with each
- * delivery, signed and sent, so every retry and redelivery is byte-for-byte the same.
- */
-export function buildRegistrationWebhook(facts: RegistrationEventFacts): string {
+/** A registration's webhook in the spec's nested shape: the one source both body formats come from. */
+export function registrationEvent(facts: RegistrationEventFacts): RegistrationWebhook {
   const { registration: r } = facts;
-  const body: RegistrationWebhook = {
+  return {
     id: facts.eventId,
     event: "registration.submitted",
     timestamp: facts.createdAt.toISOString(),
@@ -41,5 +43,51 @@ export function buildRegistrationWebhook(facts: RegistrationEventFacts): string 
       fields: r.fields ?? {},
     },
   };
-  return JSON.stringify(body);
+}
+
+/** An event with the registration body's shape (a real one, or the test button's sample). */
+type EventLike = Omit<RegistrationWebhook, "event"> & {
+  event: RegistrationWebhook["event"] | "webhook.test";
+};
+
+/**
+ * The webhook body an endpoint receives, serialised once: these exact bytes are stored with its
+ * delivery, signed and sent, so every retry and redelivery is byte-for-byte the same.
+ */
+export function serializeWebhook(event: EventLike, format: PayloadFormat): string {
+  return JSON.stringify(format === "flat" ? flatten(event) : event);
+}
+
+/**
+ * The flat shape (see `flatRegistrationWebhookSchema`): the name split at its first space, so
+ * "Mary Ann Smith" is first "Mary", last "Ann Smith", and "Cher" is first "Cher", last null.
+ */
+export function flatten(event: EventLike): FlatRegistrationWebhook {
+  const { data } = event;
+  const name = data.name?.trim() || null;
+  const space = name ? name.search(/\s/) : -1;
+  const fields = Object.entries(data.fields).map(([key, value]) => [`field_${key}`, value]);
+  return {
+    event: event.event,
+    event_id: event.id,
+    timestamp: event.timestamp,
+    contact_id: data.contactId,
+    email: data.email,
+    name: data.name,
+    first_name: name && space > 0 ? name.slice(0, space) : name,
+    last_name: name && space > 0 ? name.slice(space).trim() : null,
+    project_id: data.funnel.projectId,
+    project_name: data.funnel.projectName,
+    page_id: data.funnel.pageId,
+    page_url: data.funnel.pageUrl,
+    visitor_id: data.visitor.id,
+    user_agent: data.visitor.userAgent,
+    referrer: data.visitor.referrer,
+    utm_source: data.utm.source,
+    utm_medium: data.utm.medium,
+    utm_campaign: data.utm.campaign,
+    utm_term: data.utm.term,
+    utm_content: data.utm.content,
+    ...(Object.fromEntries(fields) as Record<string, string | number | boolean | null>),
+  };
 }

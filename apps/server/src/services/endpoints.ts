@@ -1,4 +1,11 @@
-import type { ById, EndpointCreate, EndpointUpdate, EndpointView, RotateSecret } from "@genie/schemas";
+import type {
+  ById,
+  EndpointCreate,
+  EndpointUpdate,
+  EndpointView,
+  RotateSecret,
+  SubscribableEvent,
+} from "@genie/schemas";
 import { MAX_CUSTOM_HEADERS } from "@genie/schemas";
 import { generateSecret } from "@genie/webhook-core";
 import type { Database } from "../db";
@@ -17,6 +24,10 @@ const endpointSelect = {
   secret: true,
   previousSecretExpiresAt: true,
   customHeaders: true,
+  allProjects: true,
+  projects: { select: { projectId: true }, orderBy: { projectId: "asc" } },
+  eventTypes: true,
+  payloadFormat: true,
   disabledReason: true,
   disabledAt: true,
   createdAt: true,
@@ -41,10 +52,18 @@ function headersOf(json: Prisma.JsonValue): Record<string, string> {
 
 /** The masked view every response shows. */
 export function toEndpointView(row: EndpointRow): EndpointView {
-  const { secret, customHeaders, previousSecretExpiresAt, ...rest } = row;
+  const { secret, customHeaders, previousSecretExpiresAt, allProjects, projects, eventTypes, ...rest } = row;
   const graceRunning = previousSecretExpiresAt && previousSecretExpiresAt.getTime() > Date.now();
+  const projectIds = allProjects ? null : projects.map((p) => p.projectId);
   return {
     ...rest,
+    projectIds,
+    // Stored empty (or NULL) for the default set, which the API calls null.
+    eventTypes: eventTypes && eventTypes.length > 0 ? (eventTypes as SubscribableEvent[]) : null,
+    routingWarning:
+      projectIds?.length === 0
+        ? "Receives no registrations: none of its projects is left (deleted). Choose projects, or all projects."
+        : null,
     secretHint: secretHint(secret),
     previousSecretExpiresAt: graceRunning ? previousSecretExpiresAt : null,
     // jsonb keeps its own key order: sort, so the list does not shuffle between saves.
@@ -101,9 +120,11 @@ export async function createEndpoint(
   ssrfAllow: readonly string[],
 ) {
   await checkReceiverUrl(input.url, ssrfAllow);
+  const { projectIds, eventTypes, ...fields } = input;
+  if (projectIds) await assertOwnProjects(db.prisma, userId, projectIds);
   const secret = generateSecret();
   const row = await db.prisma.webhookEndpoint.create({
-    data: { ...input, userId, secret },
+    data: { ...fields, userId, secret, ...routingData(projectIds, eventTypes) },
     select: endpointSelect,
   });
   return { endpoint: toEndpointView(row), secret };
@@ -123,6 +144,7 @@ export async function updateEndpoint(
   // The URL check resolves DNS: done before the row is locked, not while holding it.
   const before = await findOwn(db.prisma, userId, input.id);
   if (input.url !== undefined && input.url !== before.url) await checkReceiverUrl(input.url, ssrfAllow);
+  if (input.projectIds) await assertOwnProjects(db.prisma, userId, input.projectIds);
 
   const reEnabled = await withLockedEndpoint(db, userId, input.id, async (tx, current) => {
     const data: Prisma.WebhookEndpointUpdateInput = {};
@@ -132,6 +154,15 @@ export async function updateEndpoint(
     if (input.crm !== undefined) data.crm = input.crm;
     if (input.customHeaders !== undefined)
       data.customHeaders = patchHeaders(current.customHeaders, input.customHeaders);
+    if (input.payloadFormat !== undefined) data.payloadFormat = input.payloadFormat;
+    if (input.eventTypes !== undefined) data.eventTypes = routingData(null, input.eventTypes).eventTypes;
+    if (input.projectIds !== undefined) {
+      // The list is replaced as a whole: its rows are deleted and written again in this transaction.
+      await tx.webhookEndpointProject.deleteMany({ where: { endpointId: current.id } });
+      const { allProjects, projects } = routingData(input.projectIds, null);
+      data.allProjects = allProjects;
+      if (projects) data.projects = projects;
+    }
     if (input.enabled !== undefined && input.enabled !== current.enabled) {
       data.enabled = input.enabled;
       data.disabledAt = input.enabled ? null : new Date();
@@ -145,6 +176,30 @@ export async function updateEndpoint(
     endpoint,
     failedWhileDisabled: reEnabled ? await failedSinceLastSuccess(db, userId, input.id) : null,
   };
+}
+
+/** The routing columns for the API's `projectIds` / `eventTypes` (null: all projects, default events). */
+function routingData(projectIds: string[] | null, eventTypes: SubscribableEvent[] | null) {
+  return {
+    allProjects: projectIds === null,
+    eventTypes: eventTypes ?? [],
+    ...(projectIds && { projects: { create: projectIds.map((projectId) => ({ projectId })) } }),
+  };
+}
+
+/** Routing may name only the account's own projects; another account's id reads as not existing. */
+async function assertOwnProjects(prisma: PrismaClient, userId: string, projectIds: string[]) {
+  const own = await prisma.funnelProject.findMany({
+    where: { id: { in: projectIds }, userId },
+    select: { id: true },
+  });
+  const missing = projectIds.filter((id) => !own.some((p) => p.id === id));
+  if (missing.length > 0) {
+    throw new AppError("BAD_REQUEST", {
+      userMessage: `No funnel project of yours has the id ${missing.join(", ")}.`,
+      fieldErrors: { projectIds: missing.map((id) => `no funnel project of yours has the id ${id}`) },
+    });
+  }
 }
 
 function patchHeaders(

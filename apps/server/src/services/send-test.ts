@@ -1,17 +1,27 @@
 import { randomUUID } from "node:crypto";
-import { type RegistrationWebhook, type SendTest, type SendTestView, toStorableText } from "@genie/schemas";
+import {
+  type PayloadFormat,
+  type RegistrationWebhook,
+  type SendTest,
+  type SendTestView,
+  toStorableText,
+} from "@genie/schemas";
 import { type DeliveryResult, deliverOnce, generateSecret } from "@genie/webhook-core";
 import type { Database } from "../db";
 import { attemptHeaders, maskHeaders } from "../delivery/attempt";
 import { signingSecrets } from "../delivery/store";
 import { isAppError, notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
+import { serializeWebhook } from "../intake/payload";
 import type { Outbound } from "./outbound";
 import { checkReceiverUrl } from "./url-check";
 
-/** The sample a test sends: a registration's shape, so a CRM can map its fields from it. */
-export function testWebhookBody(eventId: string, now = new Date()): string {
-  const body: Omit<RegistrationWebhook, "event"> & { event: "webhook.test" } = {
+/**
+ * The sample a test sends: a registration's shape, in the endpoint's format, so a CRM can map its
+ * fields from it.
+ */
+export function testWebhookBody(eventId: string, format: PayloadFormat, now = new Date()): string {
+  const event: Omit<RegistrationWebhook, "event"> & { event: "webhook.test" } = {
     id: eventId,
     event: "webhook.test",
     timestamp: now.toISOString(),
@@ -30,7 +40,7 @@ export function testWebhookBody(eventId: string, now = new Date()): string {
       fields: { note: "This is a test webhook from Genie." },
     },
   };
-  return JSON.stringify(body);
+  return serializeWebhook(event, format);
 }
 
 type Target = {
@@ -38,6 +48,7 @@ type Target = {
   endpointId: string | null;
   secrets: string[];
   customHeaders: Record<string, string>;
+  payloadFormat: PayloadFormat;
 };
 
 /**
@@ -55,7 +66,7 @@ export async function sendTest(
   const target =
     "endpointId" in input ? await savedTarget(db, userId, input.endpointId) : unsavedTarget(input);
   const eventId = `evt_test_${randomUUID().replaceAll("-", "")}`;
-  const body = testWebhookBody(eventId);
+  const body = testWebhookBody(eventId, target.payloadFormat);
   const headers = attemptHeaders({
     eventId,
     body,
@@ -118,6 +129,7 @@ export async function sendTest(
     responseExcerpt,
     requestHeaders,
     logId: log.id,
+    body,
   };
 }
 
@@ -131,6 +143,7 @@ async function savedTarget(db: Database, userId: string, endpointId: string): Pr
       previousSecret: true,
       previousSecretExpiresAt: true,
       customHeaders: true,
+      payloadFormat: true,
     },
   });
   if (!endpoint) throw notFound("Endpoint");
@@ -140,6 +153,7 @@ async function savedTarget(db: Database, userId: string, endpointId: string): Pr
     // Signed exactly as real deliveries are, both secrets during a rotation's grace period.
     secrets: signingSecrets(endpoint.secret, endpoint.previousSecret, endpoint.previousSecretExpiresAt),
     customHeaders: (endpoint.customHeaders ?? {}) as Record<string, string>,
+    payloadFormat: endpoint.payloadFormat,
   };
 }
 
@@ -150,5 +164,6 @@ function unsavedTarget(input: Extract<SendTest, { url: string }>): Target {
     endpointId: null,
     secrets: [generateSecret()],
     customHeaders: input.customHeaders,
+    payloadFormat: input.payloadFormat,
   };
 }
