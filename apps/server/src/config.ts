@@ -51,6 +51,7 @@ const envSchema = z.object({
     .min(0)
     .max(24 * 365)
     .default(72),
+  GENIE_RETENTION_DAYS: z.coerce.number().int().min(1, "must be at least 1 day").max(3650).default(30),
   BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   GENIE_PUBLIC_URL: z
     .string()
@@ -127,6 +128,8 @@ export type Config = {
   };
   /** An endpoint whose every delivery failed for this long is disabled; 0 never disables. */
   autoDisableAfterMs: number;
+  /** Attempt logs and finished deliveries' bodies older than this are removed (contacts are kept). */
+  retentionDays: number;
   /** How the server meets the internet: its public address, proxies, timeouts, body size. */
   http: HttpSettings;
   /** Test sends each account may start per minute and have running at once (per process). */
@@ -209,6 +212,7 @@ export function loadConfig(
       pollIntervalMs: e.GENIE_POLL_INTERVAL_MS,
     },
     autoDisableAfterMs: e.GENIE_AUTO_DISABLE_HOURS * 3_600_000,
+    retentionDays: e.GENIE_RETENTION_DAYS,
     http: {
       publicUrl: e.GENIE_PUBLIC_URL,
       trustProxy: e.GENIE_TRUST_PROXY,

@@ -16,6 +16,8 @@ export type ContextOptions = {
   publicUrl?: string;
   /** Per-account limits of expensive procedures (limits.ts). @default NO_ACCOUNT_LIMITS */
   limits?: AccountLimits;
+  /** How long logs are kept (config GENIE_RETENTION_DAYS), for the logs page to say. @default 30 */
+  retentionDays?: number;
 };
 
 /**
@@ -30,6 +32,7 @@ export function createContextInner(opts: ContextOptions) {
     outbound: opts.outbound ?? DEFAULT_OUTBOUND,
     publicUrl: opts.publicUrl ?? "http://127.0.0.1:3000",
     limits: opts.limits ?? NO_ACCOUNT_LIMITS,
+    retentionDays: opts.retentionDays ?? 30,
   };
 }
 

@@ -28,6 +28,7 @@ async function main() {
         outbound: config.delivery,
         ...(worker && { worker }),
         limits: { sendTest: config.testSends },
+        retentionDays: config.retentionDays,
       },
     }),
   });

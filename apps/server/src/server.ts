@@ -42,6 +42,8 @@ export type ServerOptions = {
     worker?: DeliveryWaker;
     /** Per-account limits of expensive procedures, per process. @default DEFAULT_ACCOUNT_LIMITS */
     limits?: Partial<Record<LimitedOperation, Limit>>;
+    /** How long logs are kept (config.retentionDays), for the logs page to say. @default 30 */
+    retentionDays?: number;
   };
   /** Public address, trusted proxies, timeouts, body size (config.http). @default DEFAULT_HTTP_SETTINGS */
   http?: HttpSettings;
@@ -92,6 +94,7 @@ export async function buildServer({
         outbound,
         limits,
         ...(api.worker && { worker: api.worker }),
+        ...(api.retentionDays && { retentionDays: api.retentionDays }),
         ...(http.publicUrl && { publicUrl: http.publicUrl }),
       }),
       // Unexpected errors are answered with a generic message (trpc.ts); their cause is logged here.

@@ -67,7 +67,7 @@ for (const mode of DATABASE_MODES) {
         expect(contact.deliveries).toHaveLength(2);
         for (const delivery of contact.deliveries) {
           expect(delivery.eventId).toBe(own?.eventId);
-          expect(JSON.parse(delivery.body).data.email).toBe(contact.email);
+          expect(JSON.parse(delivery.body ?? "null").data.email).toBe(contact.email);
         }
       }
     });

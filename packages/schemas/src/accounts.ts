@@ -37,3 +37,8 @@ export const accountSchema = z.object({
 });
 /** As the server returns it (Dates); clients receive the schema's output (ISO strings). */
 export type AccountView = z.input<typeof accountSchema>;
+
+/** account.delete: the owner confirms with their password. */
+export const accountDeleteSchema = z.strictObject({
+  password: z.string().min(1, "must not be empty").max(PASSWORD_MAX_LENGTH),
+});

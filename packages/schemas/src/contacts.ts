@@ -40,3 +40,52 @@ export const contactPageSchema = z.object({
   items: z.array(contactSchema),
   nextCursor: z.string().nullable(),
 });
+
+/** contacts.deleteByEmail: every contact of the account with this email (a "forget me" request). */
+export const contactEmailSchema = z.strictObject({
+  email: z.string().trim().min(1, "must not be empty").max(254).check(storableText),
+});
+export type ContactEmail = z.output<typeof contactEmailSchema>;
+
+/** What an erasure did, in numbers (the same numbers its audit row keeps). */
+export const erasureSchema = z.object({
+  /** Contacts removed. */
+  contacts: z.number(),
+  /** Their deliveries still pending, now cancelled. */
+  deliveriesCancelled: z.number(),
+  /** Stored webhook bodies removed (attempts' status and timing stay, without personal data). */
+  bodiesErased: z.number(),
+  /** Attempt logs whose payload and response excerpt were removed. */
+  logsScrubbed: z.number(),
+  /** contact.deleted webhooks queued for the endpoints that subscribe to them. */
+  notified: z.number(),
+});
+export type ErasureView = z.input<typeof erasureSchema>;
+
+/** contacts.export: everything Genie holds about one contact, for an access request. */
+export const contactExportSchema = z.object({
+  contact: contactSchema.extend({ userAgent: nullable, idempotencyKey: nullable, firstTouch: z.unknown() }),
+  /** Every webhook about the contact, with its attempts. */
+  deliveries: z.array(
+    z.object({
+      id: z.string(),
+      eventId: z.string(),
+      eventType: z.string(),
+      status: z.string(),
+      createdAt: timestampSchema,
+      completedAt: timestampSchema.nullable(),
+      /** The body as sent; null once removed by retention. */
+      body: z.unknown(),
+      attempts: z.array(
+        z.object({
+          createdAt: timestampSchema,
+          attemptNumber: z.number(),
+          success: z.boolean(),
+          statusCode: z.number().nullable(),
+          webhookUrl: z.string(),
+        }),
+      ),
+    }),
+  ),
+});
+export type ContactExportView = z.input<typeof contactExportSchema>;

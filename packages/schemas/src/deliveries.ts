@@ -44,6 +44,8 @@ export const logPageSchema = z.object({
   items: z.array(logSummarySchema),
   /** Pass it back as `cursor` for the next (older) page; null on the last page. */
   nextCursor: z.string().nullable(),
+  /** Attempts are kept this many days (GENIE_RETENTION_DAYS); older ones are gone. */
+  keptDays: z.number(),
 });
 
 export const DELIVERY_STATUSES = ["pending", "succeeded", "failed", "cancelled"] as const;

@@ -58,7 +58,7 @@ export const HOP_BY_HOP_HEADER_NAMES = [
 ] as const;
 
 /** The event types an endpoint may subscribe to (`eventTypes`). */
-export const SUBSCRIBABLE_EVENTS = ["registration.submitted"] as const;
+export const SUBSCRIBABLE_EVENTS = ["registration.submitted", "contact.deleted"] as const;
 export type SubscribableEvent = (typeof SUBSCRIBABLE_EVENTS)[number];
 /**
  * What an endpoint whose `eventTypes` is null receives. Event types added later are not in it: an

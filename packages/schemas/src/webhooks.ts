@@ -85,6 +85,25 @@ export const flatRegistrationWebhookSchema = flatCoreSchema
 export type FlatRegistrationWebhook = z.infer<typeof flatRegistrationWebhookSchema>;
 
 /**
+ * `contact.deleted` (opt-in: an endpoint receives it only when its eventTypes name it): the account
+ * owner erased a contact, so the CRM can erase it too. Genie removes its own copy of this body as
+ * soon as it is delivered or given up.
+ */
+export const contactDeletedWebhookSchema = z.object({
+  id: z.string(),
+  event: z.literal("contact.deleted"),
+  timestamp: z.iso.datetime(),
+  data: z.object({ contactId: z.string(), email: z.string() }),
+});
+export const flatContactDeletedWebhookSchema = z.strictObject({
+  event: z.literal("contact.deleted"),
+  event_id: z.string(),
+  timestamp: z.iso.datetime(),
+  contact_id: z.string(),
+  email: z.string(),
+});
+
+/**
  * webhooks.sendTest: one signed `webhook.test` attempt, to a saved endpoint (signed with its secret)
  * or to a URL typed in the form and not saved yet (signed with a throwaway secret).
  */

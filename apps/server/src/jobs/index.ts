@@ -1,6 +1,7 @@
 import type { Config } from "../config";
 import type { SqlRunner } from "../db";
 import { startAutoDisable } from "./auto-disable";
+import { startRetention } from "./retention";
 
 /**
  * The background jobs of a process. They run where the delivery worker runs (roles `worker` and
@@ -9,7 +10,7 @@ import { startAutoDisable } from "./auto-disable";
  */
 export function startJobs(
   sql: SqlRunner,
-  config: Pick<Config, "autoDisableAfterMs">,
+  config: Pick<Config, "autoDisableAfterMs" | "retentionDays">,
   onError: (error: unknown, job: string) => void,
 ) {
   const jobs = [
@@ -19,6 +20,7 @@ export function startJobs(
           onError: (e) => onError(e, "auto-disable"),
         })
       : null,
+    startRetention(sql, { retentionDays: config.retentionDays, onError: (e) => onError(e, "retention") }),
   ];
   return {
     stop() {

@@ -1,4 +1,5 @@
-import { accountSchema } from "@genie/schemas";
+import { accountDeleteSchema, accountSchema } from "@genie/schemas";
+import { z } from "zod";
 import * as account from "../services/account";
 import { protectedProcedure, router } from "../trpc";
 
@@ -7,4 +8,10 @@ export const accountRouter = router({
   me: protectedProcedure
     .output(accountSchema)
     .query(({ ctx }) => account.getAccount(ctx.db, ctx.session.userId)),
+
+  /** Removes the account and everything it owns, after the password is confirmed. */
+  delete: protectedProcedure
+    .input(accountDeleteSchema)
+    .output(z.object({ deleted: z.literal(true) }))
+    .mutation(({ ctx, input }) => account.deleteAccount(ctx.db, ctx.session.userId, input)),
 });

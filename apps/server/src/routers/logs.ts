@@ -7,7 +7,7 @@ export const logsRouter = router({
   list: protectedProcedure
     .input(logListInputSchema)
     .output(logPageSchema)
-    .query(({ ctx, input }) => logs.listLogs(ctx.db, ctx.session.userId, input)),
+    .query(({ ctx, input }) => logs.listLogs(ctx.db, ctx.session.userId, input, ctx.retentionDays)),
 
   byId: protectedProcedure
     .input(byIdSchema)

@@ -1,6 +1,7 @@
-import type { ContactListQuery, ContactView } from "@genie/schemas";
+import type { ById, ContactExportView, ContactListQuery, ContactView } from "@genie/schemas";
 import type { Database } from "../db";
 import { keysetAfter, keysetPage, sqlParams } from "../db/keyset";
+import { notFound } from "../errors";
 
 type ContactRow = {
   id: string;
@@ -136,4 +137,57 @@ export async function* contactsCsv(
     if (!page.nextCursor) return;
     cursor = page.nextCursor;
   }
+}
+
+/** contacts.export: everything Genie holds about one contact, for an access request (GDPR art. 15). */
+export async function exportContact(db: Database, userId: string, { id }: ById): Promise<ContactExportView> {
+  const contact = await db.prisma.contact.findFirst({ where: { id, userId } });
+  if (!contact) throw notFound("Contact");
+  const deliveries = await db.prisma.webhookDelivery.findMany({
+    where: { contactId: id, userId },
+    orderBy: { createdAt: "asc" },
+    select: {
+      id: true,
+      eventId: true,
+      eventType: true,
+      status: true,
+      createdAt: true,
+      completedAt: true,
+      body: true,
+      logs: {
+        orderBy: { attemptNumber: "asc" },
+        select: { createdAt: true, attemptNumber: true, success: true, statusCode: true, webhookUrl: true },
+      },
+    },
+  });
+  return {
+    contact: {
+      id: contact.id,
+      createdAt: contact.createdAt,
+      email: contact.email,
+      name: contact.name,
+      projectId: contact.funnelProjectId,
+      pageId: contact.funnelPageId,
+      utm: {
+        source: contact.utmSource,
+        medium: contact.utmMedium,
+        campaign: contact.utmCampaign,
+        term: contact.utmTerm,
+        content: contact.utmContent,
+      },
+      visitorId: contact.visitorId,
+      referrer: contact.referrer,
+      pageUrl: contact.pageUrl,
+      landingPage: contact.landingPage,
+      customFields: (contact.customFields ?? {}) as Record<string, unknown>,
+      userAgent: contact.userAgent,
+      idempotencyKey: contact.idempotencyKey,
+      firstTouch: contact.firstTouch,
+    },
+    deliveries: deliveries.map(({ logs, body, ...delivery }) => ({
+      ...delivery,
+      body: body === null ? null : JSON.parse(body),
+      attempts: logs,
+    })),
+  };
 }

@@ -15,11 +15,13 @@ const REQUEUE = `status = 'pending', next_attempt_at = now(), attempt_count = 0,
 export async function redeliver(db: Database, userId: string, { id }: ById, worker?: DeliveryWaker) {
   const rows = await db.sql.query<{ id: string }>(
     `UPDATE webhook_deliveries SET ${REQUEUE}
-     WHERE id = $1::uuid AND user_id = $2::uuid AND status <> 'pending' RETURNING id::text`,
+     WHERE id = $1::uuid AND user_id = $2::uuid AND status <> 'pending' AND body IS NOT NULL
+     RETURNING id::text`,
     [id, userId],
   );
   if (rows.length === 0) {
-    await assertOwnDelivery(db, userId, id);
+    const status = await assertOwnDelivery(db, userId, id);
+    if (status !== "pending") throw bodyGone();
     throw new AppError("CONFLICT", {
       userMessage: "This delivery is already queued; it will be sent shortly.",
     });
@@ -41,6 +43,8 @@ export async function redeliverFailed(
     "status = 'failed'",
     `created_at >= ${p.add(range.from)}::timestamptz`,
     `created_at < ${p.add(range.to)}::timestamptz`,
+    // Bodies removed by retention or erasure cannot be sent again (see redeliver).
+    "body IS NOT NULL",
   ];
   if (range.endpointId) where.push(`endpoint_id = ${p.add(range.endpointId)}::uuid`);
   const rows = await db.sql.query<{ id: string }>(
@@ -86,4 +90,14 @@ async function assertOwnDelivery(db: Database, userId: string, id: string): Prom
   );
   if (!row) throw notFound("Delivery");
   return row.status;
+}
+
+/** Why a finished delivery without its body cannot be sent again, in words. */
+function bodyGone(): AppError {
+  return new AppError("PRECONDITION_FAILED", {
+    reason: "body_removed",
+    userMessage:
+      "This delivery can no longer be sent again: its body was removed, either by the retention " +
+      "period (GENIE_RETENTION_DAYS) or because its contact was erased.",
+  });
 }

@@ -14,7 +14,7 @@ const SUMMARY_COLUMNS = `l.id::text AS id, l.created_at AS "createdAt", l.delive
  * (created_at, id), so a deep page costs what the first does (index webhook_logs(user_id, created_at
  * DESC, id DESC)). Written in SQL rather than Prisma to control exactly that plan.
  */
-export async function listLogs(db: Database, userId: string, filters: LogList) {
+export async function listLogs(db: Database, userId: string, filters: LogList, retentionDays: number) {
   const p = sqlParams();
   const where = [`l.user_id = ${p.add(userId)}::uuid`];
   if (filters.cursor) where.push(keysetAfter(p, filters.cursor, "l"));
@@ -34,7 +34,8 @@ export async function listLogs(db: Database, userId: string, filters: LogList) {
      ORDER BY l.created_at DESC, l.id DESC LIMIT ${p.add(filters.limit + 1)}::int`,
     p.values,
   );
-  return keysetPage(rows, filters.limit, normalise);
+  // The retention job removes older attempts: the page says how far back the log goes.
+  return { ...keysetPage(rows, filters.limit, normalise), keptDays: retentionDays };
 }
 
 /** node-postgres and PGlite agree on types here except that PGlite may hand back timestamps as strings. */
@@ -95,7 +96,8 @@ export async function getLog(db: Database, userId: string, { id }: ById): Promis
       })
     : [pick(log)];
   // A delivery's attempts share its body (stored once, with the delivery); a test send keeps its own.
-  const payload = log.payload ?? (delivery ? parseBody(delivery.body) : null);
+  // Null once the body is gone (retention, or its contact erased).
+  const payload = log.payload ?? (delivery?.body ? parseBody(delivery.body) : null);
   return {
     log: { ...log, payload, requestHeaders: (log.requestHeaders as Record<string, string> | null) ?? null },
     delivery: delivery && withoutBody(delivery),
@@ -112,7 +114,7 @@ function parseBody(body: string): unknown {
   }
 }
 
-function withoutBody<T extends { body: string }>({ body: _body, ...rest }: T): Omit<T, "body"> {
+function withoutBody<T extends { body: string | null }>({ body: _body, ...rest }: T): Omit<T, "body"> {
   return rest;
 }
 

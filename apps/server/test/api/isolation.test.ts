@@ -51,12 +51,30 @@ const CASES: Record<string, Case> = {
   "deliveries.redeliverFailed": scoped((api) => api.deliveries.redeliverFailed(range())),
   "deliveries.cancel": byId((api, a) => api.deliveries.cancel({ id: a.deliveryIds.pending })),
   "contacts.list": scoped((api) => api.contacts.list({})),
+  "contacts.export": byId((api, a) => api.contacts.export({ id: a.contactId })),
+  "contacts.delete": byId((api, a) => api.contacts.delete({ id: a.contactId })),
+  // Erases the caller's own contacts with that email: another account's, none.
+  "contacts.deleteByEmail": scoped((api, a) => api.contacts.deleteByEmail({ email: a.contactEmail })),
+  // Seeded owners have no password, so the confirmation always fails: what matters is who is asked.
+  "account.delete": scoped((api) =>
+    api.account.delete({ password: "not-the-password" }).catch((error: TRPCError) => {
+      if (error.code !== "BAD_REQUEST") throw error;
+      return { refused: error.message };
+    }),
+  ),
   "stats.overview": scoped((api) => api.stats.overview({ ...range(), bucket: "hour" })),
   "webhooks.sendTest": byId((api, a) => api.webhooks.sendTest({ endpointId: a.endpointId })),
 };
 
-/** Deletes last (a page before its project), so the walk sees everything before it goes. */
-const rank = (path: string) => (path.endsWith("delete") ? (path.startsWith("funnels.pages") ? 1 : 2) : 0);
+/**
+ * Deletes last, so the walk sees everything before it goes: a page and a contact before their
+ * project (which takes them with it), erasure by email after erasure by id.
+ */
+const rank = (path: string) => {
+  if (path === "contacts.deleteByEmail") return 3;
+  if (path === "funnels.pages.delete" || path === "contacts.delete") return 1;
+  return path.endsWith("delete") ? 2 : 0;
+};
 const ORDERED = Object.entries(CASES).sort(([a], [b]) => rank(a) - rank(b));
 
 test("every procedure but the public health check has an isolation case", () => {

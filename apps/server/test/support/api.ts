@@ -52,6 +52,7 @@ export type Activity = {
   projectId: string;
   pageId: string;
   contactId: string;
+  contactEmail: string;
   deliveryIds: { failed: string; pending: string };
   logIds: string[];
 };
@@ -139,6 +140,7 @@ export async function seedActivity(prisma: PrismaClient, userId: string): Promis
     projectId: project.id,
     pageId: page.id,
     contactId: contact.id,
+    contactEmail: contact.email,
     deliveryIds: { failed: failed.id, pending: pending.id },
     logIds,
   };

@@ -1,0 +1,126 @@
+// Bytes per registration, per table, for N registrations to one endpoint whose first attempt
+// succeeds, then again after a retention pass that finds everything old. Loopback only; bounded.
+// Usage:
+//   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @genie/server bench:storage
+// BENCH_REGISTRATIONS sets N (default 3000). It creates a fresh database there and drops it afterwards.
+import { openDatabase } from "../src/db";
+import { createDeliveryWorker } from "../src/delivery";
+import { runRetention } from "../src/jobs/retention";
+import { buildServer } from "../src/server";
+import { runAdminStatement } from "../test/support/databases";
+import { registrationBody, seedAccount } from "../test/support/fixtures";
+import { startReceiver, waitFor } from "../test/support/receiver";
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const N = Number(process.env.BENCH_REGISTRATIONS ?? 3000);
+const TABLES = ["contacts", "webhook_deliveries", "webhook_logs"] as const;
+const DAY = 86_400_000;
+
+type Sizes = Record<(typeof TABLES)[number], { rows: number; data: number; indexes: number; disk: number }>;
+
+/**
+ * Per table: row bytes as stored (sum of pg_column_size of each row), index bytes, and the whole
+ * relation on disk. Compacted first (VACUUM FULL rewrites table and indexes), so earlier churn
+ * (updates, deletes) does not count and the on-disk size compares with a freshly filled table's.
+ */
+async function sizes(sql: Awaited<ReturnType<typeof openDatabase>>["sql"]): Promise<Sizes> {
+  const result = {} as Sizes;
+  for (const table of TABLES) {
+    await sql.exec(`VACUUM FULL ${table}`);
+    const [row] = await sql.query<{ rows: number; data: string; indexes: string; disk: string }>(
+      `SELECT count(*)::int AS rows, coalesce(sum(pg_column_size(t.*)), 0)::text AS data,
+         pg_indexes_size('${table}')::text AS indexes, pg_total_relation_size('${table}')::text AS disk
+       FROM ${table} t`,
+    );
+    result[table] = {
+      rows: row?.rows ?? 0,
+      data: Number(row?.data),
+      indexes: Number(row?.indexes),
+      disk: Number(row?.disk),
+    };
+  }
+  return result;
+}
+
+function report(title: string, s: Sizes) {
+  const per = (bytes: number) => (bytes / N).toFixed(0);
+  console.log(`\n${title}`);
+  console.log(
+    "| table | rows | row bytes / reg. | index bytes / reg. | rows + indexes / reg. | on disk / reg. |",
+  );
+  console.log("|---|---|---|---|---|---|");
+  let total = 0;
+  let disk = 0;
+  for (const table of TABLES) {
+    const t = s[table];
+    total += t.data + t.indexes;
+    disk += t.disk;
+    console.log(
+      `| ${table} | ${t.rows} | ${per(t.data)} | ${per(t.indexes)} | ${per(t.data + t.indexes)} | ${per(t.disk)} |`,
+    );
+  }
+  console.log(`| all three | | | | **${per(total)}** | **${per(disk)}** |`);
+}
+
+async function main() {
+  const name = `genie_bench_storage_${Date.now()}`;
+  await runAdminStatement(ADMIN_URL, `CREATE DATABASE "${name}"`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const receiver = await startReceiver();
+  const db = await openDatabase({ kind: "postgres", url: url.toString() });
+  try {
+    const account = await seedAccount(db.prisma, { endpointUrls: [receiver.url("/crm")] });
+    const worker = createDeliveryWorker(db.sql, {
+      ssrfAllow: ["127.0.0.1"],
+      timeoutMs: 5000,
+      pollIntervalMs: 100,
+      maxInFlight: 64,
+      maxInFlightPerEndpoint: 64,
+    });
+    worker.start();
+    const app = await buildServer({
+      db,
+      intake: { handOff: worker, perClientPerMinute: 1e9, perProjectPerMinute: 1e9 },
+    });
+    const api = await app.listen({ port: 0, host: "127.0.0.1" });
+    // The fixture's registration: a name, a page URL, a referrer, a visitor id, three UTM values and
+    // two custom fields; each with its own email.
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < N) {
+          const i = next++;
+          const response = await fetch(`${api}/api/contacts`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "user-agent": "Mozilla/5.0 (bench)" },
+            body: JSON.stringify(registrationBody(account, { email: `visitor${i}@example.com` })),
+          });
+          if (response.status !== 201) throw new Error(`registration answered ${response.status}`);
+        }
+      }),
+    );
+    await waitFor(
+      async () =>
+        (await db.prisma.webhookDelivery.count({ where: { status: "succeeded" } })) === N ? true : undefined,
+      300_000,
+      "every delivery to succeed",
+    );
+    await app.close();
+    await worker.stop(1000);
+
+    report(`${N} registrations, one endpoint, one successful attempt each`, await sizes(db.sql));
+    const removed = await runRetention(db.sql, { retentionDays: 30, now: new Date(Date.now() + 31 * DAY) });
+    report(
+      `after a retention pass 31 days later (removed ${removed.logs} logs, ${removed.bodies} bodies; contacts are kept)`,
+      await sizes(db.sql),
+    );
+  } finally {
+    await db.close();
+    await receiver.close();
+    await runAdminStatement(ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  }
+  process.exit(0);
+}
+
+await main();
