@@ -22,6 +22,7 @@ describe("loadConfig", () => {
         pollIntervalMs: 1000,
       },
       autoDisableAfterMs: 72 * 3_600_000,
+      retentionDays: 30,
       http: {
         publicUrl: null,
         trustProxy: false,

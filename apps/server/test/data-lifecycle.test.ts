@@ -102,6 +102,8 @@ for (const mode of DATABASE_MODES) {
             status,
             createdAt: at(40),
             completedAt: completedDaysAgo === null ? null : at(completedDaysAgo),
+            // Not due: the worker running beside this test must not attempt (and log) it meanwhile.
+            nextAttemptAt: new Date(now + DAY),
           },
         });
       const oldDone = await delivery("succeeded", 31);
