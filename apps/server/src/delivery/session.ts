@@ -111,8 +111,15 @@ export function workerSessions(
     heartbeat = setInterval(() => {
       if (pinging || closed) return;
       pinging = true;
+      // Checked once more after the event loop's I/O: a process that was paused (or blocked) finds
+      // the answer waiting in its socket, and a late timer alone must not end a healthy session.
       const timer = setTimeout(
-        () => lose(new Error(`the worker's database session did not answer within ${heartbeatTimeoutMs} ms`)),
+        () =>
+          setImmediate(() => {
+            if (pinging) {
+              lose(new Error(`the worker's database session did not answer within ${heartbeatTimeoutMs} ms`));
+            }
+          }),
         heartbeatTimeoutMs,
       );
       client.query("SELECT 1").then(
