@@ -17,7 +17,7 @@ import { WORKER_LOCK_CLASS } from "../src/delivery/session";
 import { runAdminStatement } from "../test/support/databases";
 import { registrationBody, seedAccount } from "../test/support/fixtures";
 import { type ServerProcess, startServer, waitForListening } from "../test/support/process";
-import { startReceiver, waitFor } from "../test/support/receiver";
+import { firstRequestPerWebhook, startReceiver, waitFor } from "../test/support/receiver";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -298,25 +298,16 @@ async function scaleOut() {
 
   const inFlight = 50;
   // Every webhook's first request hangs (the worker holding it dies with it in flight); then 200.
-  const firstSeen = new Set<string>();
-  const again = new Set<string>();
-  const crm = await startReceiver({
-    "/crm": (_n, _response, request) => {
-      const id = String(request.headers["webhook-id"]);
-      if (firstSeen.has(id)) {
-        again.add(id);
-        return undefined;
-      }
-      firstSeen.add(id);
-      return "hang";
-    },
-  });
+  const { script, seen: firstSeen, again } = firstRequestPerWebhook("hang");
+  const crm = await startReceiver({ "/crm": script });
   const resumed = async (label: string) => {
     await waitFor(async () => (again.size >= inFlight ? true : undefined), 60_000, label);
     again.clear();
     firstSeen.clear();
   };
-  const doomed = await genieWithAccount(crm.url("/crm"));
+  // All of them in flight at once: one endpoint may otherwise take only 32.
+  const wide = { GENIE_ENDPOINT_CONCURRENCY: String(inFlight) };
+  const doomed = await genieWithAccount(crm.url("/crm"), wide);
   await postMany(doomed.url, doomed.body, inFlight);
   await waitFor(async () => (firstSeen.size >= inFlight ? true : undefined), 30_000, "attempts in flight");
   const survivor = startServer(genieEnv(doomed.databaseUrl), ["--role", "worker"]);
@@ -330,7 +321,7 @@ async function scaleOut() {
   await doomed.db.close();
 
   const dataDir = mkdtempSync(path.join(tmpdir(), "genie-bench-"));
-  const embeddedEnv = { ...genieEnv(""), DATABASE_URL: "", GENIE_DATA_DIR: dataDir };
+  const embeddedEnv = { ...genieEnv("", wide), DATABASE_URL: "", GENIE_DATA_DIR: dataDir };
   const setupDb = await openDatabase({ kind: "pglite", dataDir });
   const account = await seedAccount(setupDb.prisma, { endpointUrls: [crm.url("/crm")] });
   await setupDb.close();
@@ -396,20 +387,8 @@ async function crash() {
   const total = 500;
   // The CRM answers 503 to each event's first attempt, so every webhook is waiting for its retry
   // when the process is killed right after the last registration is acknowledged.
-  const attempted = new Set<string>();
-  const delivered = new Set<string>();
-  const crm = await startReceiver({
-    "/crm": (_n, response, request) => {
-      const id = String(request.headers["webhook-id"]);
-      if (!attempted.has(id)) {
-        attempted.add(id);
-        response.writeHead(503).end();
-      } else {
-        delivered.add(id);
-      }
-      return undefined;
-    },
-  });
+  const { script, again: delivered } = firstRequestPerWebhook(503);
+  const crm = await startReceiver({ "/crm": script });
   const genie = await genieWithAccount(crm.url("/crm"));
   await postMany(genie.url, genie.body, total);
   genie.server.child.kill("SIGKILL");

@@ -5,7 +5,7 @@ import { TAKEOVER_MESSAGE } from "../src/delivery/store";
 import { createTestDatabaseSpace, isModeAvailable, type TestDatabaseSpace } from "./support/databases";
 import { registrationBody, type SeededAccount, seedAccount } from "./support/fixtures";
 import { genieEnv, postRegistration, startServer, stopProcess, waitForListening } from "./support/process";
-import { type Script, startReceiver, waitFor } from "./support/receiver";
+import { firstRequestPerWebhook, type Script, startReceiver, waitFor } from "./support/receiver";
 
 /** Long enough that any delivery these tests see arrived through a wake-up or a takeover, not a poll. */
 const POLL_MS = 60_000;
@@ -53,6 +53,21 @@ describe("scale-out: wake-ups across processes and takeover of dead workers", ()
     );
   }
 
+  /** An API-only process and `count` worker processes, all ready (the workers' sessions open). */
+  async function apiAndWorkers(
+    space: TestDatabaseSpace,
+    db: Database,
+    count: number,
+    env: Record<string, string> = {},
+  ) {
+    const api = start(space, "api", env);
+    const workers = Array.from({ length: count }, () => start(space, "worker", env));
+    const apiUrl = await waitForListening(api);
+    for (const worker of workers) await waitForListening(worker);
+    await liveWorkers(db, count);
+    return { apiUrl, workers };
+  }
+
   async function register(apiUrl: string, account: SeededAccount, count: number) {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
@@ -65,13 +80,9 @@ describe("scale-out: wake-ups across processes and takeover of dead workers", ()
     "on postgres, an API-only process's registration wakes a worker process at once, long before its next poll",
     async () => {
       const { space, receiver, db, account } = await setUp("postgres");
-      const api = start(space, "api");
       // The worker claims once when its session opens, after this moment; its next poll is POLL_MS later.
       const nextPoll = Date.now() + POLL_MS;
-      const worker = start(space, "worker");
-      const apiUrl = await waitForListening(api);
-      await waitForListening(worker);
-      await liveWorkers(db, 1);
+      const { apiUrl } = await apiAndWorkers(space, db, 1);
 
       const latencies: number[] = [];
       for (let i = 0; i < 20; i++) {
@@ -99,13 +110,14 @@ describe("scale-out: wake-ups across processes and takeover of dead workers", ()
     "on postgres, a SIGKILLed worker's deliveries are taken over by another worker at once, each logged as aborted, not when their leases expire",
     async () => {
       // Every webhook's first request hangs: the worker that sends it dies with it in flight.
-      const { space, receiver, db, account } = await setUp("postgres", firstRequestHangs());
+      const hanging = firstRequestPerWebhook("hang");
+      const { space, receiver, db, account } = await setUp("postgres", hanging.script);
       const env = { GENIE_DELIVERY_TIMEOUT_MS: "60000" };
-      const api = start(space, "api", env);
-      const doomed = start(space, "worker", env);
-      const apiUrl = await waitForListening(api);
-      await waitForListening(doomed);
-      await liveWorkers(db, 1);
+      const {
+        apiUrl,
+        workers: [doomed],
+      } = await apiAndWorkers(space, db, 1, env);
+      if (!doomed) throw new Error("no worker");
       await register(apiUrl, account, 10);
       await waitFor(async () => (receiver.received.length === 10 ? true : undefined), 30_000, "10 attempts");
 
@@ -131,15 +143,12 @@ describe("scale-out: wake-ups across processes and takeover of dead workers", ()
   test.skipIf(noPostgres)(
     "on postgres, a worker paused by SIGSTOP for 20 s keeps its deliveries: no other worker sends them meanwhile, none is ever in flight twice",
     async () => {
-      const { space, receiver, db, account } = await setUp("postgres", firstRequestHangs());
+      const hanging = firstRequestPerWebhook("hang");
+      const { space, receiver, db, account } = await setUp("postgres", hanging.script);
       // Leases (timeout + 5 s) that expire during the pause, and a fast poller: a takeover by lease
       // age would re-send the paused worker's deliveries while its own requests are still open.
       const env = { GENIE_DELIVERY_TIMEOUT_MS: "10000", GENIE_POLL_INTERVAL_MS: "200" };
-      const api = start(space, "api", env);
-      const workers = [start(space, "worker", env), start(space, "worker", env)];
-      const apiUrl = await waitForListening(api);
-      for (const worker of workers) await waitForListening(worker);
-      await liveWorkers(db, 2);
+      const { apiUrl, workers } = await apiAndWorkers(space, db, 2, env);
       await register(apiUrl, account, 10);
       await waitFor(async () => (receiver.received.length === 10 ? true : undefined), 30_000, "10 attempts");
 
@@ -156,12 +165,12 @@ describe("scale-out: wake-ups across processes and takeover of dead workers", ()
       cleanups.push(async () => paused.child.kill("SIGCONT"));
       await new Promise((resolve) => setTimeout(resolve, 20_000));
       // Its leases expired long ago, yet no other worker sent one of its deliveries.
-      expect(answered(receiver).filter((id) => pausedIds.has(id))).toEqual([]);
+      expect([...hanging.again].filter((id) => pausedIds.has(id))).toEqual([]);
       expect((await leaseHolders(db)).get(holder)).toBe(pausedIds.size);
       paused.child.kill("SIGCONT");
 
       await waitFor(
-        async () => (new Set(answered(receiver)).size === 10 ? true : undefined),
+        async () => (hanging.again.size === 10 ? true : undefined),
         30_000,
         "every webhook answered 200",
       );
@@ -176,7 +185,8 @@ describe("scale-out: wake-ups across processes and takeover of dead workers", ()
   );
 
   test("on pglite, a restart after SIGKILL takes over every stale lease at start and delivers before its first poll", async () => {
-    const { space, receiver, account } = await setUp("pglite", firstRequestHangs());
+    const hanging = firstRequestPerWebhook("hang");
+    const { space, receiver, account } = await setUp("pglite", hanging.script);
     const env = { GENIE_DELIVERY_TIMEOUT_MS: "30000" };
     const first = start(space, "all", env);
     const apiUrl = await waitForListening(first);
@@ -245,29 +255,6 @@ describe("scale-out: wake-ups across processes and takeover of dead workers", ()
     60_000,
   );
 });
-
-/** A receiver script: the first request of each webhook hangs (until the sender cuts it), later ones get 200. */
-function firstRequestHangs(): Script {
-  const seen = new Set<string>();
-  return (_n, _response, request) => {
-    const id = String(request.headers["webhook-id"]);
-    if (seen.has(id)) return undefined;
-    seen.add(id);
-    return "hang";
-  };
-}
-
-/** Webhook ids the receiver answered 200 (every request after a webhook's first). */
-function answered(receiver: Awaited<ReturnType<typeof startReceiver>>): string[] {
-  const seen = new Set<string>();
-  const ok: string[] = [];
-  for (const request of receiver.received) {
-    const id = String(request.headers["webhook-id"]);
-    if (seen.has(id)) ok.push(id);
-    seen.add(id);
-  }
-  return ok;
-}
 
 function lastAt(receiver: Awaited<ReturnType<typeof startReceiver>>): number {
   return Math.max(...receiver.received.map((r) => r.at));

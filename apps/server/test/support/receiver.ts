@@ -89,6 +89,27 @@ export function statuses(...answers: (number | [number, Record<string, string>])
   };
 }
 
+/**
+ * Treats each webhook's first request (by `webhook-id`) apart: it hangs, or is answered with
+ * `first`; later ones get 200. `seen` and `again` are the webhook ids received once and more.
+ */
+export function firstRequestPerWebhook(first: "hang" | number) {
+  const seen = new Set<string>();
+  const again = new Set<string>();
+  const script: Script = (_n, response, request) => {
+    const id = String(request.headers["webhook-id"]);
+    if (seen.has(id)) {
+      again.add(id);
+      return undefined;
+    }
+    seen.add(id);
+    if (first === "hang") return "hang";
+    response.writeHead(first).end();
+    return undefined;
+  };
+  return { script, seen, again };
+}
+
 /** Polls (bounded) until `check` returns a value other than undefined. */
 export async function waitFor<T>(
   check: () => Promise<T | undefined>,
