@@ -549,6 +549,21 @@ export class DeliveryWorker {
     }
   }
 
+  /**
+   * A wake-up from the database: due deliveries are waiting. With room for a real batch, claim now;
+   * a busy worker leaves them to the claim it makes once that much room is free (one claim query per
+   * wake-up under load would cost more than the attempts), and passes the wake-up on meanwhile.
+   */
+  private wokenUp(passes: number): void {
+    this.mayHaveBacklog = true;
+    if (this.freeSlots() >= this.claimBatch) {
+      this.wakePasses = Math.max(this.wakePasses, passes);
+      this.requestClaim();
+    } else if (passes > 0) {
+      this.passOn(passes - 1);
+    }
+  }
+
   /** Makes the poll loop claim now (or right after the claim it is making). */
   private requestClaim(): void {
     this.claimRequested = true;
@@ -572,10 +587,7 @@ export class DeliveryWorker {
         const workerId = this.newId();
         try {
           const session = await openSession(workerId, {
-            onWake: (passes) => {
-              this.wakePasses = Math.max(this.wakePasses, passes);
-              this.requestClaim();
-            },
+            onWake: (passes) => this.wokenUp(passes),
             onLost: (error) => this.sessionLost(workerId, error),
           });
           if (session && !this.running) await session.close();
