@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { type Database, openDatabase } from "../src/db";
+import { createDeliveryWorker } from "../src/delivery";
 import { type SessionHandlers, WORKER_LOCK_CLASS, workerSessions } from "../src/delivery/session";
 import { TAKEOVER_MESSAGE } from "../src/delivery/store";
 import { createTestDatabaseSpace, isModeAvailable, type TestDatabaseSpace } from "./support/databases";
@@ -212,6 +213,58 @@ describe("scale-out: wake-ups across processes and takeover of dead workers", ()
       await reopened.close();
     }
   }, 120_000);
+
+  test.skipIf(noPostgres)(
+    "on postgres, a worker whose session is killed cuts its attempt at once and resumes under a new session: one attempt in flight, each logged once",
+    async () => {
+      const hanging = firstRequestPerWebhook("hang");
+      const { receiver, db, account } = await setUp("postgres", hanging.script);
+      const errors: string[] = [];
+      const worker = createDeliveryWorker(
+        db.sql,
+        {
+          ssrfAllow: ["127.0.0.1"],
+          timeoutMs: 30_000,
+          maxInFlight: 8,
+          maxInFlightPerEndpoint: 8,
+          pollIntervalMs: POLL_MS,
+        },
+        { database: db, onError: (_error, what) => errors.push(what) },
+      );
+      worker.start();
+      cleanups.push(() => worker.stop(1000));
+      await liveWorkers(db, 1);
+      const firstId = worker.workerId;
+      // Written unleased: the trigger's wake-up brings it to the worker.
+      await db.sql.exec(insertSql(account, "evt_session_lost"));
+      await waitFor(async () => (hanging.seen.size === 1 ? true : undefined), 10_000, "the first attempt");
+
+      await db.sql.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1",
+        [WORKER_LOCK_CLASS],
+      );
+      await waitFor(
+        async () => (hanging.again.size === 1 ? true : undefined),
+        20_000,
+        "the delivery sent again",
+      );
+      expect(worker.workerId).not.toBe(firstId);
+      expect(errors).toContain("the worker's database session was lost; attempts in flight are cut");
+      expect(receiver.peakInFlightPerWebhook()).toBe(1);
+      await waitFor(
+        async () =>
+          (await db.prisma.webhookDelivery.findFirst())?.status === "succeeded" ? true : undefined,
+        10_000,
+        "the success recorded",
+      );
+      const logs = await db.prisma.webhookLog.findMany({ orderBy: { attemptNumber: "asc" } });
+      expect(logs.map((l) => [l.attemptNumber, l.errorKind])).toEqual([
+        [1, "aborted"],
+        [2, null],
+      ]);
+    },
+    60_000,
+  );
 
   test.skipIf(noPostgres)(
     "on postgres, each transaction writing due deliveries wakes exactly one live worker, round robin; a rolled-back one wakes none",
