@@ -11,8 +11,9 @@ CREATE SEQUENCE "genie_wake_turn" AS bigint CYCLE;
 -- being hashtext(worker id)), listening on the channel genie_wake_<key>. The worker after
 -- `after_key` when given (a full worker passing a wake-up on), else the next in the round robin.
 -- The payload says how many more times the wake-up may be passed on (`passes`, else one fewer than
--- the live workers). Workers are found through pg_locks, so a dead worker (its session gone, its
--- lock with it) is never the one woken.
+-- the live workers): a small number, never delivery ids, so NOTIFY's 8000-byte payload limit never
+-- matters (the woken worker claims the rows itself). Workers are found through pg_locks, so a dead
+-- worker (its session gone, its lock with it) is never the one woken.
 CREATE FUNCTION "genie_wake_worker"(after_key bigint, passes int) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
   workers bigint[];

@@ -518,6 +518,7 @@ export class DeliveryWorker {
   private async poll(): Promise<void> {
     if (this.openSession) {
       await this.connect();
+      if (!this.running) return;
       this.takeoverTimer = setInterval(() => void this.takeOver(), this.takeoverIntervalMs);
       this.takeoverTimer.unref();
     } else if (this.soleWorker) {
