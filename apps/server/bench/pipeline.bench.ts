@@ -3,7 +3,7 @@
 // bounded in time or count. Usage:
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @genie/server bench
 // BENCH_SECONDS (load duration), BENCH_DELIVERIES (queued for throughput) and BENCH_IN_FLIGHT
-// (the worker's concurrency there, default 256) change the sizes; `bench intake|throughput|latency|crash|slow-crm`
+// (the worker's concurrency there, default 256) change the sizes; `bench intake|throughput|latency|crash|slow-crm|scale`
 // runs one. Each run creates fresh databases on that server and drops them afterwards.
 // Speed is never the only figure: each row also counts, at the receiver, webhooks that arrived twice
 // and acknowledged registrations that never arrived.
@@ -12,12 +12,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
+import pg from "pg";
 import { Agent, request } from "undici";
 import { openDatabase } from "../src/db";
+import { WORKER_LOCK_CLASS } from "../src/delivery/session";
 import { runAdminStatement } from "../test/support/databases";
 import { registrationBody, seedAccount } from "../test/support/fixtures";
 import { type ServerProcess, startServer, waitForListening } from "../test/support/process";
-import { type ReceivedRequest, type Script, startReceiver, waitFor } from "../test/support/receiver";
+import {
+  firstRequestPerWebhook,
+  type ReceivedRequest,
+  type Script,
+  startReceiver,
+  waitFor,
+} from "../test/support/receiver";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -74,6 +82,17 @@ function receipts(requests: ReceivedRequest[], accepted: (r: ReceivedRequest) =>
   return { unique: ids.size, duplicates };
 }
 
+/** A receipts() filter: true for every request of a webhook but its first. */
+function afterTheFirst() {
+  const seen = new Set<string>();
+  return (r: ReceivedRequest) => {
+    const id = String(r.headers["webhook-id"]);
+    if (seen.has(id)) return true;
+    seen.add(id);
+    return false;
+  };
+}
+
 function duplicatesCell(got: { unique: number; duplicates: number }, expected: number): string {
   return `${got.duplicates} twice, ${Math.max(0, expected - got.unique)} lost`;
 }
@@ -98,7 +117,11 @@ async function load(url: string, body: string, connections = CONNECTIONS, second
 }
 
 /** A Genie with one account whose endpoint is `endpointUrl`; returns its URL and a valid body. */
-async function genieWithAccount(endpointUrl: string, extraEnv: Record<string, string> = {}) {
+async function genieWithAccount(
+  endpointUrl: string,
+  extraEnv: Record<string, string> = {},
+  args: string[] = [],
+) {
   const databaseUrl = await freshDatabase();
   const db = await openDatabase({ kind: "postgres", url: databaseUrl });
   const account = await seedAccount(db.prisma, { endpointUrls: [endpointUrl] });
@@ -108,6 +131,7 @@ async function genieWithAccount(endpointUrl: string, extraEnv: Record<string, st
       GENIE_RATE_LIMIT_PER_PROJECT: "100000000",
       ...extraEnv,
     }),
+    args,
   );
   const url = await waitForListening(server);
   return { db, databaseUrl, account, server, url, body: JSON.stringify(registrationBody(account)) };
@@ -235,87 +259,201 @@ async function deliveryThroughput() {
   });
 }
 
-async function latency() {
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  const receiver = await startReceiver({
-    "/crm": (_n, response) => {
-      response.writeHead(200).end();
-      return undefined;
+/** A receiver whose /crm answers 200 at once, and registration-to-receipt latencies measured through it. */
+async function latencyProbe() {
+  const receiver = await startReceiver();
+  return {
+    receiver,
+    /**
+     * Posts `count` registrations at `rate` per second (each with its own email) and returns, sorted,
+     * how long each took from being sent to arriving at the receiver.
+     */
+    async measure(url: string, body: string, rate: number, count: number): Promise<number[]> {
+      const sentAt = new Map<string, number>();
+      const first = receiver.received.length;
+      const interval = 1000 / rate;
+      const started = performance.now();
+      const pending: Promise<unknown>[] = [];
+      for (let i = 0; i < count; i++) {
+        const wait = started + i * interval - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        const email = `lat${randomUUID()}@example.com`;
+        sentAt.set(email, Date.now());
+        pending.push(
+          fetch(`${url}/api/contacts`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ ...JSON.parse(body), email }),
+          }),
+        );
+      }
+      await Promise.all(pending);
+      await waitFor(
+        async () => (receiver.received.length - first >= count ? true : undefined),
+        60_000,
+        "all receipts",
+      );
+      const latencies = receiver.received.slice(first).map((r) => {
+        const email = (JSON.parse(r.body) as { data: { email: string } }).data.email;
+        return r.at - (sentAt.get(email) ?? r.at);
+      });
+      return latencies.sort((x, y) => x - y);
     },
-  });
-  const genie = await genieWithAccount(receiver.url("/crm"));
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function latency() {
+  const probe = await latencyProbe();
+  const genie = await genieWithAccount(probe.receiver.url("/crm"));
   const rate = 200;
   const count = rate * Math.min(SECONDS, 10);
-  const interval = 1000 / rate;
-  const started = performance.now();
-  const pending: Promise<unknown>[] = [];
-  for (let i = 0; i < count; i++) {
-    const due = started + i * interval;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const email = `lat${i}@example.com`;
-    sentAt.set(email, Date.now());
-    pending.push(
-      fetch(`${genie.url}/api/contacts`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ ...JSON.parse(genie.body), email }),
-      }),
-    );
-  }
-  await Promise.all(pending);
-  await waitFor(async () => (receiver.received.length >= count ? true : undefined), 60_000, "all receipts");
-  for (const r of receiver.received) {
-    const email = (JSON.parse(r.body) as { data: { email: string } }).data.email;
-    latencies.push(r.at - (sentAt.get(email) ?? r.at));
-  }
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  const latencies = await probe.measure(genie.url, genie.body, rate, count);
   rows.push({
     name: `4. registration-to-receipt latency at ${rate} req/s`,
-    value: `p50 ${pct(50)} ms, p99 ${pct(99)} ms`,
+    value: `p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`,
     goal: "p50 < 20 ms",
-    duplicates: duplicatesCell(receipts(receiver.requestsTo("/crm")), count),
+    duplicates: duplicatesCell(receipts(probe.receiver.requestsTo("/crm")), count),
   });
   await stop(genie.server);
   await genie.db.close();
-  await receiver.close();
+  await probe.receiver.close();
+}
+
+/**
+ * Scale-out on PostgreSQL. (6) latency when an API-only process accepts and a worker process delivers
+ * (woken by NOTIFY; the poll stays at its 1 s default), against one process doing both. (7) how long
+ * after a worker is SIGKILLed with attempts in flight another running worker has them all received
+ * again, against the restart of a single embedded process (which finds every lease stale at start).
+ */
+async function scaleOut() {
+  const rate = 20;
+  const count = rate * Math.min(SECONDS, 10);
+  const probe = await latencyProbe();
+  // Each setup first gets a second of load that is not measured (connections, prepared statements, JIT).
+  const single = await genieWithAccount(probe.receiver.url("/crm"));
+  await probe.measure(single.url, single.body, rate, rate);
+  const alone = await probe.measure(single.url, single.body, rate, count);
+  await stop(single.server);
+  await single.db.close();
+
+  const split = await genieWithAccount(probe.receiver.url("/crm"), {}, ["--role", "api"]);
+  const worker = startServer(genieEnv(split.databaseUrl), ["--role", "worker"]);
+  await waitForListening(worker);
+  await liveWorkerSessions(split.databaseUrl, 1);
+  await probe.measure(split.url, split.body, rate, rate);
+  const apart = await probe.measure(split.url, split.body, rate, count);
+  await stop(worker);
+  await stop(split.server);
+  await split.db.close();
+  await probe.receiver.close();
+  const show = (l: number[]) => `p50 ${percentile(l, 50)} ms, p95 ${percentile(l, 95)} ms`;
+  rows.push({
+    name: `6. registration-to-receipt at ${rate} req/s, \`--role api\` + \`--role worker\``,
+    value: show(apart),
+    baseline: `one process ${show(alone)}`,
+    ratio: (percentile(apart, 95) / percentile(alone, 95)).toFixed(2),
+    goal: "p50 < 20 ms, p95 < 50 ms",
+  });
+
+  const inFlight = 50;
+  // Every webhook's first request hangs (the worker holding it dies with it in flight); then 200.
+  const { script, seen: firstSeen, again } = firstRequestPerWebhook("hang");
+  const crm = await startReceiver({ "/crm": script });
+  const resumed = async (label: string) => {
+    await waitFor(async () => (again.size >= inFlight ? true : undefined), 60_000, label);
+    again.clear();
+    firstSeen.clear();
+  };
+  // All of them in flight at once: one endpoint may otherwise take only 32.
+  const wide = { GENIE_ENDPOINT_CONCURRENCY: String(inFlight) };
+  const doomed = await genieWithAccount(crm.url("/crm"), wide);
+  await postMany(doomed.url, doomed.body, inFlight);
+  await waitFor(async () => (firstSeen.size >= inFlight ? true : undefined), 30_000, "attempts in flight");
+  const survivor = startServer(genieEnv(doomed.databaseUrl), ["--role", "worker"]);
+  await waitForListening(survivor);
+  await liveWorkerSessions(doomed.databaseUrl, 2);
+  doomed.server.child.kill("SIGKILL");
+  const killedAt = performance.now();
+  await resumed("takeover");
+  const takeoverMs = performance.now() - killedAt;
+  await stop(survivor);
+  await doomed.db.close();
+
+  const dataDir = mkdtempSync(path.join(tmpdir(), "genie-bench-"));
+  const embeddedEnv = { ...genieEnv("", wide), DATABASE_URL: "", GENIE_DATA_DIR: dataDir };
+  const setupDb = await openDatabase({ kind: "pglite", dataDir });
+  const account = await seedAccount(setupDb.prisma, { endpointUrls: [crm.url("/crm")] });
+  await setupDb.close();
+  const embedded = startServer(embeddedEnv);
+  const embeddedUrl = await waitForListening(embedded);
+  await postMany(embeddedUrl, JSON.stringify(registrationBody(account)), inFlight);
+  await waitFor(async () => (firstSeen.size >= inFlight ? true : undefined), 30_000, "attempts in flight");
+  embedded.child.kill("SIGKILL");
+  await embedded.exited;
+  const restartedAt = performance.now();
+  const restarted = startServer(embeddedEnv);
+  const listening = await waitForListening(restarted).then(() => performance.now());
+  await resumed("embedded restart");
+  const restartMs = performance.now() - restartedAt;
+  await stop(restarted);
+  rmSync(dataDir, { recursive: true, force: true });
+  await crm.close();
+  rows.push({
+    name: `7. SIGKILLed worker, ${inFlight} attempts in flight: all sent again after`,
+    value: `${(takeoverMs / 1000).toFixed(1)} s (another worker, PostgreSQL)`,
+    baseline: `one embedded process restarted ${(restartMs / 1000).toFixed(1)} s (${((restartMs - (listening - restartedAt)) / 1000).toFixed(1)} s after it listens)`,
+    goal: "< 5 s; embedded < 2 s",
+  });
+}
+
+/** POSTs `count` registrations at once (each with its own email); throws unless each is a 201. */
+async function postMany(url: string, body: string, count: number) {
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      fetch(`${url}/api/contacts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...JSON.parse(body), email: `many${i}-${randomUUID()}@example.com` }),
+      }).then((r) => {
+        if (r.status !== 201) throw new Error(`registration answered ${r.status}`);
+      }),
+    ),
+  );
+}
+
+/** Waits until `n` worker sessions hold their liveness locks on the database at `url`. */
+async function liveWorkerSessions(url: string, n: number) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await waitFor(
+      async () => {
+        const { rows: found } = await client.query(
+          "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND granted",
+          [WORKER_LOCK_CLASS],
+        );
+        return found.length === n ? true : undefined;
+      },
+      30_000,
+      `${n} worker sessions`,
+    );
+  } finally {
+    await client.end();
+  }
 }
 
 async function crash() {
   const total = 500;
   // The CRM answers 503 to each event's first attempt, so every webhook is waiting for its retry
   // when the process is killed right after the last registration is acknowledged.
-  const attempted = new Set<string>();
-  const delivered = new Set<string>();
-  const accepted = new Set<ReceivedRequest>();
-  const crm = await startReceiver({
-    "/crm": (_n, response, request) => {
-      const id = String(request.headers["webhook-id"]);
-      if (!attempted.has(id)) {
-        attempted.add(id);
-        response.writeHead(503).end();
-      } else {
-        accepted.add(request);
-        delivered.add(id);
-      }
-      return undefined;
-    },
-  });
+  const { script, again: delivered } = firstRequestPerWebhook(503);
+  const crm = await startReceiver({ "/crm": script });
   const genie = await genieWithAccount(crm.url("/crm"));
-  await Promise.all(
-    Array.from({ length: total }, (_, i) =>
-      fetch(`${genie.url}/api/contacts`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ ...JSON.parse(genie.body), email: `crash${i}@example.com` }),
-      }).then((r) => {
-        if (r.status !== 201) throw new Error(`registration answered ${r.status}`);
-      }),
-    ),
-  );
+  await postMany(genie.url, genie.body, total);
   genie.server.child.kill("SIGKILL");
   await genie.server.exited;
   const successor = startServer(genieEnv(genie.databaseUrl), ["--role", "worker"]);
@@ -331,11 +469,9 @@ async function crash() {
     name: `5. SIGKILL with ${total} acknowledged, CRM 503 to first attempts`,
     value: `${total - delivered.size} of ${total} lost`,
     goal: "0 lost",
-    // At-least-once: an attempt in flight at the kill may be sent again by the successor.
-    duplicates: duplicatesCell(
-      receipts(crm.requestsTo("/crm"), (r) => accepted.has(r)),
-      total,
-    ),
+    // At-least-once: an attempt in flight at the kill may be sent again by the successor. Each
+    // webhook's first request was refused (503); the ones after it were accepted.
+    duplicates: duplicatesCell(receipts(crm.requestsTo("/crm"), afterTheFirst()), total),
   });
 }
 
@@ -399,6 +535,7 @@ async function main() {
     latency,
     crash,
     "slow-crm": slowCrm,
+    scale: scaleOut,
   };
   try {
     for (const [name, run] of Object.entries(suites)) {

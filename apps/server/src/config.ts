@@ -44,6 +44,7 @@ const envSchema = z.object({
   GENIE_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(128),
   GENIE_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   GENIE_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  GENIE_TAKEOVER_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   GENIE_RATE_LIMIT_PER_CLIENT: z.coerce.number().int().min(1).default(120),
   GENIE_RATE_LIMIT_PER_PROJECT: z.coerce.number().int().min(1).default(6000),
   GENIE_AUTO_DISABLE_HOURS: z.coerce
@@ -125,6 +126,8 @@ export type Config = {
     maxInFlight: number;
     maxInFlightPerEndpoint: number;
     pollIntervalMs: number;
+    /** How often a worker on PostgreSQL looks for deliveries held by dead workers. */
+    takeoverIntervalMs: number;
   };
   /** An endpoint whose every delivery failed for this long is disabled; 0 never disables. */
   autoDisableAfterMs: number;
@@ -210,6 +213,7 @@ export function loadConfig(
       maxInFlight: e.GENIE_DELIVERY_CONCURRENCY,
       maxInFlightPerEndpoint: e.GENIE_ENDPOINT_CONCURRENCY,
       pollIntervalMs: e.GENIE_POLL_INTERVAL_MS,
+      takeoverIntervalMs: e.GENIE_TAKEOVER_INTERVAL_MS,
     },
     autoDisableAfterMs: e.GENIE_AUTO_DISABLE_HOURS * 3_600_000,
     retentionDays: e.GENIE_RETENTION_DAYS,

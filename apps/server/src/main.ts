@@ -13,9 +13,10 @@ const DRAIN_GRACE_MS = 10_000;
 async function main() {
   const config = loadConfig();
   const db = await openDatabase(config.database);
-  // The worker runs in `all` and `worker` roles; an API-only process leaves deliveries to the pollers
-  // of worker processes sharing its PostgreSQL.
-  const worker = config.role === "api" ? null : createDeliveryWorker(db.sql, config.delivery);
+  // The worker runs in `all` and `worker` roles; an API-only process's deliveries wake the workers
+  // sharing its PostgreSQL (a trigger's NOTIFY, see delivery/session.ts), their pollers as a safety net.
+  const worker =
+    config.role === "api" ? null : createDeliveryWorker(db.sql, config.delivery, { database: db });
   const app = await buildServer({
     db,
     role: config.role,

@@ -20,6 +20,7 @@ describe("loadConfig", () => {
         maxInFlight: 128,
         maxInFlightPerEndpoint: 32,
         pollIntervalMs: 1000,
+        takeoverIntervalMs: 1000,
       },
       autoDisableAfterMs: 72 * 3_600_000,
       retentionDays: 30,

@@ -1,39 +1,9 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { openDatabase } from "../src/db";
-import {
-  createTestDatabaseSpace,
-  DATABASE_MODES,
-  isModeAvailable,
-  type TestDatabaseSpace,
-} from "./support/databases";
+import { createTestDatabaseSpace, DATABASE_MODES, isModeAvailable } from "./support/databases";
 import { registrationBody, seedAccount } from "./support/fixtures";
-import { type ServerProcess, startServer, waitForListening } from "./support/process";
+import { genieEnv, postRegistration, startServer, stopProcess, waitForListening } from "./support/process";
 import { startReceiver, waitFor } from "./support/receiver";
-
-/** Environment for a Genie process of the test: its database, a loopback receiver, short timeouts. */
-function processEnv(space: TestDatabaseSpace): Record<string, string> {
-  return {
-    ...(space.config.kind === "postgres"
-      ? { DATABASE_URL: space.config.url }
-      : { GENIE_DATA_DIR: space.config.dataDir }),
-    PORT: "0",
-    GENIE_SSRF_ALLOW: "127.0.0.1",
-    GENIE_DELIVERY_TIMEOUT_MS: "1000",
-    GENIE_POLL_INTERVAL_MS: "100",
-    GENIE_RATE_LIMIT_PER_CLIENT: "100000",
-  };
-}
-
-async function post(apiUrl: string, body: unknown): Promise<string> {
-  const response = await fetch(`${apiUrl}/api/contacts`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  if (response.status !== 201)
-    throw new Error(`registration answered ${response.status}: ${await response.text()}`);
-  return ((await response.json()) as { id: string }).id;
-}
 
 describe("durable delivery", () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -56,12 +26,16 @@ describe("durable delivery", () => {
         const account = await seedAccount(seedDb.prisma, { endpointUrls: [receiver.url("/crm")] });
         await seedDb.close();
 
-        const first = startServer(processEnv(space));
+        // Attempts after the crash get 5 s: on 2 busy cores a restarting process can miss 1 s.
+        const env = genieEnv(space, { GENIE_DELIVERY_TIMEOUT_MS: "5000" });
+        const first = startServer(env);
         cleanups.push(async () => first.child.kill("SIGKILL"));
         const apiUrl = await waitForListening(first);
         const contactIds: string[] = [];
         for (let i = 0; i < 30; i++) {
-          contactIds.push(await post(apiUrl, registrationBody(account, { email: `crash${i}@example.com` })));
+          contactIds.push(
+            await postRegistration(apiUrl, registrationBody(account, { email: `crash${i}@example.com` })),
+          );
         }
         await waitFor(
           async () => (receiver.received.length > 0 ? true : undefined),
@@ -73,7 +47,7 @@ describe("durable delivery", () => {
         crashed = true;
         const crashedAt = Date.now();
 
-        const second = startServer(processEnv(space), ["--role", "worker"]);
+        const second = startServer(env, ["--role", "worker"]);
         cleanups.push(() => stopProcess(second));
         await waitForListening(second);
 
@@ -115,9 +89,9 @@ describe("durable delivery", () => {
       cleanups.push(() => seedDb.close());
       const account = await seedAccount(seedDb.prisma, { endpointUrls: [receiver.url("/crm")] });
 
-      const api = startServer(processEnv(space), ["--role", "api"]);
+      const api = startServer(genieEnv(space), ["--role", "api"]);
       cleanups.push(() => stopProcess(api));
-      const workers = [0, 1].map(() => startServer(processEnv(space), ["--role", "worker"]));
+      const workers = [0, 1].map(() => startServer(genieEnv(space), ["--role", "worker"]));
       for (const worker of workers) cleanups.push(() => stopProcess(worker));
       const apiUrl = await waitForListening(api);
       await Promise.all(workers.map((w) => waitForListening(w)));
@@ -126,7 +100,10 @@ describe("durable delivery", () => {
       for (let batch = 0; batch < total / 25; batch++) {
         await Promise.all(
           Array.from({ length: 25 }, (_, i) =>
-            post(apiUrl, registrationBody(account, { email: `load${batch * 25 + i}@example.com` })),
+            postRegistration(
+              apiUrl,
+              registrationBody(account, { email: `load${batch * 25 + i}@example.com` }),
+            ),
           ),
         );
       }
@@ -151,9 +128,3 @@ describe("durable delivery", () => {
     120_000,
   );
 });
-
-async function stopProcess(server: ServerProcess): Promise<void> {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
-  server.child.kill("SIGTERM");
-  await server.exited;
-}

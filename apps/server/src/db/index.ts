@@ -24,6 +24,11 @@ export type Database = {
   sql: SqlRunner;
   mode: DatabaseMode;
   migrationStatus(): Promise<MigrationStatus>;
+  /**
+   * A new connection outside the pool, for a session that must live as long as its owner (the
+   * delivery worker's liveness lock and LISTEN). PostgreSQL only: PGlite is one process, one session.
+   */
+  connect?: () => pg.Client;
   close(): Promise<void>;
 };
 
@@ -72,6 +77,7 @@ async function openPostgres(url: string): Promise<Database> {
     sql: runner,
     mode: "postgres",
     migrationStatus: () => migrationStatus(runner),
+    connect: () => new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 }),
     async close() {
       await prisma.$disconnect();
       await pool.end();

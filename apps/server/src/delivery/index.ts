@@ -1,14 +1,28 @@
 import type { Config } from "../config";
-import type { SqlRunner } from "../db";
+import type { Database, SqlRunner } from "../db";
 import { attemptDelivery, createAttemptSender } from "./attempt";
+import { workerSessions } from "./session";
 import { DeliveryWorker } from "./worker";
 
 /** The delivery worker of one process, configured from the environment (see config.ts). */
 export function createDeliveryWorker(
   sql: SqlRunner,
-  config: Config["delivery"],
-  options: { workerId?: string; onError?: (error: unknown, what: string) => void } = {},
+  config: Pick<
+    Config["delivery"],
+    "ssrfAllow" | "timeoutMs" | "maxInFlight" | "maxInFlightPerEndpoint" | "pollIntervalMs"
+  > &
+    Partial<Pick<Config["delivery"], "takeoverIntervalMs">>,
+  options: {
+    workerId?: string;
+    onError?: (error: unknown, what: string) => void;
+    /**
+     * The database the worker runs on, for scale-out: on PostgreSQL the worker holds a session of its
+     * own (liveness lock, wake-ups); on the embedded database it is the only worker there is.
+     */
+    database?: Pick<Database, "mode" | "connect">;
+  } = {},
 ): DeliveryWorker {
+  const { database, ...rest } = options;
   const sender = createAttemptSender({ timeoutMs: config.timeoutMs, ssrfAllow: config.ssrfAllow });
   return new DeliveryWorker({
     sql,
@@ -19,7 +33,10 @@ export function createDeliveryWorker(
     leaseMs: config.timeoutMs + 5000,
     attemptTimeoutMs: config.timeoutMs,
     pollIntervalMs: config.pollIntervalMs,
-    ...options,
+    ...(config.takeoverIntervalMs && { takeoverIntervalMs: config.takeoverIntervalMs }),
+    ...(database?.connect && { openSession: workerSessions(database.connect) }),
+    soleWorker: database?.mode === "pglite",
+    ...rest,
     afterStop: () => sender.agent.close(),
   });
 }

@@ -1,6 +1,7 @@
 import { toStorableText } from "@genie/schemas";
 import type { SqlRunner } from "../db";
 import type { AttemptRecord, ClaimedDelivery } from "./contract";
+import { WORKER_LOCK_CLASS } from "./session";
 
 /** What an attempt needs of its endpoint, as the claim and intake statements select it. */
 export type EndpointColumns = {
@@ -50,9 +51,11 @@ export function claimedDelivery(
 }
 
 /**
- * Claims due deliveries for this worker: pending, due, not leased (or lease expired), of an enabled
- * endpoint. `FOR UPDATE SKIP LOCKED` lets many workers claim at once without waiting on or taking
- * each other's rows; the lease (`locked_until`) hands a delivery to another worker if this one dies.
+ * Claims due deliveries for this worker: pending, due, not leased, of an enabled endpoint.
+ * `FOR UPDATE SKIP LOCKED` lets many workers claim at once without waiting on or taking each other's
+ * rows. A lease that has expired is claimable only with `expiredLeases` (workers without a session:
+ * the embedded database, tests); workers with a session never take a lease for its age, only through
+ * `takeOverDeadWorkers` once its holder is dead (session.ts says why).
  */
 export async function claimDeliveries(
   sql: SqlRunner,
@@ -62,6 +65,8 @@ export async function claimDeliveries(
     limit: number;
     ids?: string[];
     excludeEndpointIds?: string[];
+    /** @default true */
+    expiredLeases?: boolean;
   },
 ): Promise<ClaimedDelivery[]> {
   const rows = await sql.query<ClaimRow>(
@@ -69,7 +74,7 @@ export async function claimDeliveries(
        SELECT d.id FROM webhook_deliveries d
        JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.body IS NOT NULL
-         AND (d.locked_until IS NULL OR d.locked_until < now())
+         AND (d.locked_by IS NULL OR ($6::boolean AND d.locked_until < now()))
          AND ($1::uuid[] IS NULL OR d.id = ANY($1::uuid[]))
          AND NOT (d.endpoint_id = ANY($2::uuid[]))
        ORDER BY d.next_attempt_at
@@ -90,6 +95,7 @@ export async function claimDeliveries(
       options.limit,
       options.leaseMs,
       options.workerId,
+      options.expiredLeases ?? true,
     ],
   );
   return rows.map((row) =>
@@ -124,6 +130,7 @@ export async function recordAttempts(
   sql: SqlRunner,
   workerId: string,
   records: AttemptRecord[],
+  options: LeaseRule = {},
 ): Promise<void> {
   if (records.length === 0) return;
   await sql.query(
@@ -144,7 +151,7 @@ export async function recordAttempts(
          CASE WHEN r.success THEN NULL ELSE r."requestHeaders" END,
          -- A receiver may echo what it got: none of it is kept for a delivery whose contact was erased.
          CASE WHEN d.body IS NULL THEN NULL ELSE r."responseExcerpt" END
-       FROM r JOIN webhook_deliveries d ON d.id = r."deliveryId"
+       FROM r JOIN webhook_deliveries d ON d.id = r."deliveryId" AND ($3::boolean OR d.locked_by = $2)
      ), deliveries AS (
        UPDATE webhook_deliveries d SET
          status = r."nextStatus"::delivery_status,
@@ -163,9 +170,17 @@ export async function recordAttempts(
      UPDATE webhook_endpoints e
      SET enabled = false, disabled_reason = r."disableEndpointReason", disabled_at = now(), updated_at = now()
      FROM r WHERE e.id = r."endpointId" AND r."disableEndpointReason" IS NOT NULL AND e.enabled`,
-    [JSON.stringify(records.map(storableRecord)), workerId],
+    [JSON.stringify(records.map(storableRecord)), workerId, options.logLostLeases ?? true],
   );
 }
+
+/**
+ * Whether an attempt whose lease this worker lost is still logged by it. Without sessions a lease is
+ * lost by expiring (another worker claimed it meanwhile): the attempt happened and only this worker
+ * can log it. With sessions a lease is lost only to the takeover, which has logged the attempt already
+ * (as `aborted`): logging it again would give one attempt two rows.
+ */
+export type LeaseRule = { /** @default true */ logLostLeases?: boolean };
 
 /** A record whose every text field the database accepts (receivers' answers can hold anything). */
 function storableRecord(record: AttemptRecord): AttemptRecord {
@@ -196,6 +211,7 @@ export async function recordUnrecordable(
   workerId: string,
   record: AttemptRecord,
   error: unknown,
+  options: LeaseRule = {},
 ): Promise<void> {
   const reason = toStorableText(
     `Genie could not record this attempt's outcome (${error instanceof Error ? error.message : String(error)}); ` +
@@ -208,7 +224,7 @@ export async function recordUnrecordable(
        SELECT d.user_id, d.id, d.endpoint_id, d.event_type, e.url, $3::int, false, $4, 'unrecordable',
          $5::int, $6::int
        FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-       WHERE d.id = $1::uuid
+       WHERE d.id = $1::uuid AND ($7::boolean OR d.locked_by = $2)
      )
      UPDATE webhook_deliveries SET status = 'failed', attempt_count = $5::int, locked_until = NULL,
        locked_by = NULL, last_status_code = $3::int, last_error = $4, completed_at = now(), updated_at = now()
@@ -223,8 +239,64 @@ export async function recordUnrecordable(
       reason,
       record.attemptNumber,
       Math.min(Math.max(0, Math.round(record.durationMs)) || 0, 2_147_483_647),
+      options.logLostLeases ?? true,
     ],
   );
+}
+
+/** Why the takeover logs an attempt as aborted: the words a dashboard user reads in the log. */
+export const TAKEOVER_MESSAGE =
+  "the worker holding this delivery died (its process ended or lost its database session); " +
+  "whether the receiver got this attempt is unknown, so it is sent again";
+
+/**
+ * Takes over the leases of dead workers: each delivery one of them held gets a log row for the
+ * attempt it may have been making (`aborted`, result unknown: the receiver may have seen it, and
+ * delivery is at-least-once), counts that attempt, and becomes due now, unleased, for any worker.
+ *
+ * Dead means: its session lock is free. `pg_try_advisory_xact_lock` on a live worker's key fails
+ * (its session holds it); on a dead one's it succeeds and is held until this statement commits, so
+ * two workers taking over at once never both take (and log) the same worker's deliveries. With
+ * `everyoneElse` (the embedded database: one process, and the data folder's lock proves no other)
+ * every holder but `workerId` is dead, which is what a start after a crash finds.
+ *
+ * A dead worker may have held a delivery it had not started yet (waiting for a slot of its
+ * endpoint): it is logged as aborted too, since nothing tells the two apart.
+ */
+export async function takeOverDeadWorkers(
+  sql: SqlRunner,
+  options: { workerId: string; everyoneElse?: boolean },
+): Promise<number> {
+  const [row] = await sql.query<{ taken: number }>(
+    `WITH holders AS (
+       SELECT DISTINCT locked_by FROM webhook_deliveries WHERE locked_by IS NOT NULL AND locked_by <> $1
+     ), dead AS (
+       SELECT locked_by FROM holders
+       WHERE CASE WHEN $2::boolean THEN true ELSE pg_try_advisory_xact_lock($3::int, hashtext(locked_by)) END
+     ), taken AS (
+       UPDATE webhook_deliveries d SET locked_by = NULL, locked_until = NULL,
+         attempt_count = d.attempt_count + 1, next_attempt_at = now(), last_status_code = NULL,
+         last_error = $4, updated_at = now()
+       FROM dead WHERE d.locked_by = dead.locked_by AND d.status = 'pending'
+       RETURNING d.id, d.user_id, d.endpoint_id, d.event_type, d.attempt_count
+     ), logs AS (
+       INSERT INTO webhook_logs (user_id, delivery_id, endpoint_id, event_type, webhook_url, success,
+         error_message, error_kind, attempt_number, duration_ms)
+       SELECT t.user_id, t.id, t.endpoint_id, t.event_type, e.url, false, $4, 'aborted', t.attempt_count, 0
+       FROM taken t JOIN webhook_endpoints e ON e.id = t.endpoint_id
+     )
+     SELECT count(*)::int AS taken FROM taken`,
+    [options.workerId, options.everyoneElse ?? false, WORKER_LOCK_CLASS, TAKEOVER_MESSAGE],
+  );
+  return row?.taken ?? 0;
+}
+
+/**
+ * Passes a wake-up this worker could not take in full on to the next live worker (see the
+ * migration's `genie_wake_worker`), which may pass it on `passes` more times.
+ */
+export async function passWakeUp(sql: SqlRunner, afterKey: string, passes: number): Promise<void> {
+  await sql.query("SELECT genie_wake_worker($1::bigint, $2::int)", [afterKey, passes]);
 }
 
 /** Extends this worker's lease on a delivery; false when the lease was lost (another worker has it). */

@@ -2,7 +2,17 @@ import { hostname } from "node:os";
 import type { SqlRunner } from "../db";
 import { isRowRefusal } from "../db/errors";
 import type { AttemptFn, AttemptRecord, ClaimedDelivery, SlotReservation } from "./contract";
-import { claimDeliveries, recordAttempts, recordUnrecordable, releaseLeases, renewLease } from "./store";
+import type { OpenWorkerSession, WorkerSession } from "./session";
+import {
+  claimDeliveries,
+  type LeaseRule,
+  passWakeUp,
+  recordAttempts,
+  recordUnrecordable,
+  releaseLeases,
+  renewLease,
+  takeOverDeadWorkers,
+} from "./store";
 
 export type DeliveryWorkerOptions = {
   sql: SqlRunner;
@@ -21,7 +31,21 @@ export type DeliveryWorkerOptions = {
   maxTimerDelayMs?: number;
   /** Finished attempts written per transaction. @default 500 */
   recordBatchSize?: number;
+  /** The start of this worker's ids; each session adds a part of its own. */
   workerId?: string;
+  /**
+   * The worker's own database session (PostgreSQL, session.ts): its liveness lock, which lets other
+   * workers take over its deliveries the moment it dies (and never while it lives), and its wake-ups.
+   * Without one, leases are taken over when they expire.
+   */
+  openSession?: OpenWorkerSession;
+  /** With a session: how often to look for leases whose holder died. @default 1000 */
+  takeoverIntervalMs?: number;
+  /**
+   * No other worker can be running on this database (the embedded one: one process, guarded by the
+   * data folder's lock), so every lease not this worker's is stale at start and taken over at once.
+   */
+  soleWorker?: boolean;
   /** Errors the worker survives (the database away, an outcome it could not record). @default console.error */
   onError?: (error: unknown, what: string) => void;
   /** Runs after `stop()` has written everything and given back its leases (closes the HTTP pool). */
@@ -30,6 +54,8 @@ export type DeliveryWorkerOptions = {
 
 /** An attempt is never started with less lease left than its timeout plus this. */
 const LEASE_MARGIN_MS = 1000;
+/** Opening the worker's session is tried again this often while the database is unreachable. */
+const SESSION_RETRY_DELAYS_MS = [200, 1000, 2000, 5000];
 /** Writing an attempt's outcome is tried again this often while the database is unreachable. */
 const RECORD_RETRY_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000, 60_000, 60_000];
 
@@ -38,8 +64,11 @@ export class AttemptAbortedError extends Error {
   override name = "AttemptAbortedError";
 }
 
-/** A leased delivery and how long, by this process's clock, the lease is certainly ours. */
-type Held = { delivery: ClaimedDelivery; leasedUntil: number };
+/**
+ * A leased delivery, the worker id holding the lease (ids change when a session is lost), and how
+ * long, by this process's clock, the lease is certainly ours.
+ */
+type Held = { delivery: ClaimedDelivery; holder: string; leasedUntil: number };
 
 /**
  * Runs deliveries out of the outbox. Work arrives three ways: deliveries the intake wrote into a slot
@@ -51,7 +80,6 @@ type Held = { delivery: ClaimedDelivery; leasedUntil: number };
  * Leased deliveries that cannot start yet wait here, and count against the slots new work may take.
  */
 export class DeliveryWorker {
-  readonly workerId: string;
   private readonly sql: SqlRunner;
   private readonly attempt: AttemptFn;
   private readonly maxInFlight: number;
@@ -65,8 +93,29 @@ export class DeliveryWorker {
   private readonly claimBatch: number;
   private readonly onError: (error: unknown, what: string) => void;
   private readonly afterStop: (() => Promise<void>) | undefined;
+  private readonly baseId: string;
+  private readonly openSession: OpenWorkerSession | undefined;
+  private readonly takeoverIntervalMs: number;
+  private readonly soleWorker: boolean;
+  private readonly leaseRule: LeaseRule;
 
   private running = false;
+  /** The id leases are taken under: with a session, a new one for each session. */
+  private currentId: string;
+  /** May this worker send? Without a session always; with one, only while it holds its lock. */
+  private live: boolean;
+  private session: WorkerSession | null = null;
+  private connecting: Promise<void> | null = null;
+  /** Cuts the attempts in flight when the session, and with it the right to send, is lost. */
+  private fence = new AbortController();
+  private takeoverTimer: NodeJS.Timeout | null = null;
+  private takingOver = false;
+  /** A wake-up asked for a claim (set until the poll loop has made one). */
+  private claimRequested = false;
+  /** The most passes a wake-up received since the last claim allows (-1: none received). */
+  private wakePasses = -1;
+  /** The worker id each finished attempt was made under (its lease's holder). */
+  private readonly holderOf = new WeakMap<AttemptRecord, string>();
   /** Attempts in flight. */
   private active = 0;
   /** Slots promised to reservations and claim queries not settled yet. */
@@ -105,10 +154,20 @@ export class DeliveryWorker {
     this.maxTimerDelayMs = options.maxTimerDelayMs ?? 60_000;
     this.recordBatchSize = options.recordBatchSize ?? 500;
     this.claimBatch = Math.max(1, Math.floor(this.maxInFlight / 4));
-    this.workerId =
-      options.workerId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+    this.baseId = options.workerId ?? `${hostname()}:${process.pid}`;
+    this.openSession = options.openSession;
+    this.takeoverIntervalMs = options.takeoverIntervalMs ?? 1000;
+    this.soleWorker = options.soleWorker ?? false;
+    this.leaseRule = { logLostLeases: !this.openSession };
+    this.currentId = this.newId();
+    this.live = !this.openSession;
     this.onError = options.onError ?? ((error, what) => console.error(`genie worker: ${what}:`, error));
     this.afterStop = options.afterStop;
+  }
+
+  /** The id this worker's leases are taken under now (`locked_by`). */
+  get workerId(): string {
+    return this.currentId;
   }
 
   start(): void {
@@ -117,15 +176,20 @@ export class DeliveryWorker {
     this.pollLoop = this.poll();
   }
 
+  private newId(): string {
+    return `${this.baseId}:${Math.random().toString(36).slice(2, 10)}`;
+  }
+
   /**
    * A slot for one registration's deliveries (see SlotReservation), or null when every slot is taken:
    * the intake then writes them unleased and the poller claims them as slots free up.
    */
   reserve(): SlotReservation | null {
-    if (!this.running || this.freeSlots() === 0) {
+    if (!this.running || !this.live || this.freeSlots() === 0) {
       this.mayHaveBacklog = true;
       return null;
     }
+    const holder = this.currentId;
     this.reserved++;
     // The statement sets the lease after this moment, so counting from now never overestimates it.
     const leasedUntil = Date.now() + this.leaseMs;
@@ -137,20 +201,19 @@ export class DeliveryWorker {
       return wasOpen;
     };
     return {
-      workerId: this.workerId,
+      workerId: holder,
       leaseMs: this.leaseMs,
       adopt: (deliveries) => {
         if (!settle()) return;
-        if (!this.running) {
-          // Stopped while the statement ran: give these leases back so anyone may take them now.
-          void releaseLeases(
-            this.sql,
-            this.workerId,
+        if (!this.running || holder !== this.currentId) {
+          // Stopped (or the session lost) while the statement ran: give these back to anyone, now.
+          this.giveBack(
+            holder,
             deliveries.map((d) => d.id),
-          ).catch((error: unknown) => this.onError(error, "giving back leases"));
+          );
           return;
         }
-        for (const delivery of deliveries) this.hold({ delivery, leasedUntil });
+        for (const delivery of deliveries) this.hold({ delivery, holder, leasedUntil });
         this.pump();
       },
       release: () => {
@@ -162,6 +225,10 @@ export class DeliveryWorker {
   /** Wakes deliveries by id (redeliveries, retries due soon); they are claimed together within a tick. */
   wake(deliveryIds: string[]): void {
     if (!this.running) return;
+    if (!this.live) {
+      this.mayHaveBacklog = true;
+      return;
+    }
     this.woken.push(...deliveryIds);
     if (this.wakeScheduled) return;
     this.wakeScheduled = true;
@@ -186,6 +253,8 @@ export class DeliveryWorker {
     this.wakePoller?.();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    if (this.takeoverTimer) clearInterval(this.takeoverTimer);
+    await this.connecting;
     // Held deliveries are not started; their leases are given back below.
     this.waiting.clear();
     this.queued = 0;
@@ -196,9 +265,13 @@ export class DeliveryWorker {
       await this.whenIdle(5000);
     }
     await this.record();
-    await releaseLeases(this.sql, this.workerId).catch((error: unknown) =>
+    await releaseLeases(this.sql, this.currentId).catch((error: unknown) =>
       this.onError(error, "giving back leases"),
     );
+    // Only now, with its leases given back, may its lock go: else they would be taken over as a
+    // dead worker's, each logged as an aborted attempt that never happened.
+    await this.session?.close();
+    this.session = null;
     await this.afterStop?.();
   }
 
@@ -230,18 +303,27 @@ export class DeliveryWorker {
   /** Claims up to the free slots (only `ids` when given) and holds what it got. */
   private async claimAndHold(ids: string[] | null): Promise<number> {
     const limit = ids ? Math.min(ids.length, this.freeSlots()) : this.freeSlots();
-    if (limit === 0 || !this.running) return 0;
+    if (limit === 0 || !this.running || !this.live) return 0;
+    const holder = this.currentId;
     this.reserved += limit;
     const leasedUntil = Date.now() + this.leaseMs;
     try {
       const claimed = await claimDeliveries(this.sql, {
-        workerId: this.workerId,
+        workerId: holder,
         leaseMs: this.leaseMs,
         limit,
         ids: ids ?? undefined,
         excludeEndpointIds: this.busyEndpoints(),
+        expiredLeases: !this.openSession,
       });
-      for (const delivery of claimed) this.hold({ delivery, leasedUntil });
+      if (holder !== this.currentId) {
+        this.giveBack(
+          holder,
+          claimed.map((d) => d.id),
+        );
+        return 0;
+      }
+      for (const delivery of claimed) this.hold({ delivery, holder, leasedUntil });
       return claimed.length;
     } catch (error) {
       this.onError(error, "claiming deliveries");
@@ -261,7 +343,7 @@ export class DeliveryWorker {
 
   /** Starts held deliveries while slots are free, taking endpoints in turn. */
   private pump(): void {
-    while (this.running && this.active < this.maxInFlight) {
+    while (this.running && this.live && this.active < this.maxInFlight) {
       const next = this.nextStartable();
       if (!next) break;
       this.startAttempt(next);
@@ -303,10 +385,10 @@ export class DeliveryWorker {
    * cut (logged as aborted) should the lease ever be about to run out, so no other worker can send
    * the same delivery while this attempt is still in flight.
    */
-  private async runAttempt({ delivery, leasedUntil }: Held): Promise<void> {
+  private async runAttempt({ delivery, holder, leasedUntil }: Held): Promise<void> {
     if (leasedUntil - Date.now() < this.attemptTimeoutMs + LEASE_MARGIN_MS) {
       const renewedUntil = Date.now() + this.leaseMs;
-      const renewed = await renewLease(this.sql, delivery.id, this.workerId, this.leaseMs).catch(
+      const renewed = await renewLease(this.sql, delivery.id, holder, this.leaseMs).catch(
         (error: unknown) => {
           this.onError(error, "renewing a lease");
           return false;
@@ -316,23 +398,27 @@ export class DeliveryWorker {
       if (!renewed) return;
       leasedUntil = renewedUntil;
     }
-    if (!this.running) return;
+    // Never under a lease of a lost session: another worker may be taking it over.
+    if (!this.running || holder !== this.currentId) return;
     const controller = new AbortController();
     const leaseTimer = setTimeout(
       () => controller.abort(new AttemptAbortedError("the delivery's lease was about to run out")),
       leasedUntil - Date.now() - LEASE_MARGIN_MS,
     );
-    const signal = AbortSignal.any([controller.signal, this.stopping.signal]);
+    const signal = AbortSignal.any([controller.signal, this.stopping.signal, this.fence.signal]);
+    let record: AttemptRecord;
     try {
-      this.finished.push(await this.attempt(delivery, signal));
+      record = await this.attempt(delivery, signal);
     } catch (error) {
       // The attempt function reports receivers' failures as records; a throw is our own bug. The
       // delivery ends as failed, visibly, rather than being re-sent unseen when its lease expires.
       this.onError(error, `attempting delivery ${delivery.id}`);
-      this.finished.push(internalFailure(delivery, error));
+      record = internalFailure(delivery, error);
     } finally {
       clearTimeout(leaseTimer);
     }
+    this.holderOf.set(record, holder);
+    this.finished.push(record);
     void this.record();
   }
 
@@ -342,9 +428,17 @@ export class DeliveryWorker {
     this.recording = (async () => {
       while (this.finished.length > 0) {
         const batch = this.finished.splice(0, this.recordBatchSize);
-        const written = await this.recordBatch(batch);
-        for (const record of written) {
-          if (record.nextStatus === "pending" && record.retryDelayMs !== null) this.scheduleRetry(record);
+        // Each outcome is written against the lease it was attempted under.
+        const byHolder = new Map<string, AttemptRecord[]>();
+        for (const record of batch) {
+          const holder = this.holderOf.get(record) ?? this.currentId;
+          byHolder.set(holder, [...(byHolder.get(holder) ?? []), record]);
+        }
+        for (const [holder, records] of byHolder) {
+          const written = await this.recordBatch(holder, records);
+          for (const record of written) {
+            if (record.nextStatus === "pending" && record.retryDelayMs !== null) this.scheduleRetry(record);
+          }
         }
       }
     })().finally(() => {
@@ -359,23 +453,25 @@ export class DeliveryWorker {
    * delivery as failed with the reason (never re-sent unseen); one that cannot be written because
    * the database is away is tried again later. Returns what was written in full.
    */
-  private async recordBatch(batch: AttemptRecord[]): Promise<AttemptRecord[]> {
+  private async recordBatch(holder: string, batch: AttemptRecord[]): Promise<AttemptRecord[]> {
     try {
-      await recordAttempts(this.sql, this.workerId, batch);
+      await recordAttempts(this.sql, holder, batch, this.leaseRule);
       return batch;
     } catch (error) {
       if (batch.length > 1) {
-        const results = await Promise.all(batch.map((record) => this.recordBatch([record])));
+        const results = await Promise.all(batch.map((record) => this.recordBatch(holder, [record])));
         return results.flat();
       }
       const record = batch[0] as AttemptRecord;
       const what = `recording attempt ${record.attemptNumber} of delivery ${record.deliveryId}`;
       this.onError(error, what);
       if (isRowRefusal(error)) {
-        await recordUnrecordable(this.sql, this.workerId, record, error).catch((fallbackError: unknown) => {
-          this.onError(fallbackError, `${what} (reduced)`);
-          this.recordLater(record);
-        });
+        await recordUnrecordable(this.sql, holder, record, error, this.leaseRule).catch(
+          (fallbackError: unknown) => {
+            this.onError(fallbackError, `${what} (reduced)`);
+            this.recordLater(record);
+          },
+        );
       } else {
         this.recordLater(record);
       }
@@ -414,16 +510,35 @@ export class DeliveryWorker {
     this.timers.add(timer);
   }
 
-  /** Claims whatever is due, as fast as slots free up while there is a backlog, else every poll interval. */
+  /**
+   * Claims whatever is due, as fast as slots free up while there is a backlog, when woken, else every
+   * poll interval. With a session it first opens one; without, a sole worker first takes over every
+   * stale lease, so a restart after a crash resumes at once rather than when those leases expire.
+   */
   private async poll(): Promise<void> {
+    if (this.openSession) {
+      await this.connect();
+      if (!this.running) return;
+      this.takeoverTimer = setInterval(() => void this.takeOver(), this.takeoverIntervalMs);
+      this.takeoverTimer.unref();
+    } else if (this.soleWorker) {
+      await this.takeOver(true);
+    }
     while (this.running) {
+      this.claimRequested = false;
+      const passes = this.wakePasses;
+      this.wakePasses = -1;
       const free = this.freeSlots();
       const busy = this.busyEndpoints().length > 0;
       const claimed = free > 0 ? await this.claimAndHold(null) : 0;
       if (!this.running) break;
       // More may be due: the claim took all it could, or skipped endpoints that were busy.
       this.mayHaveBacklog = claimed === free || busy;
+      // A wake-up this worker could not take in full goes on to the next live worker: one worker is
+      // woken per transaction, round robin, and more only while the ones woken are full.
+      if (passes > 0 && this.mayHaveBacklog) this.passOn(passes - 1);
       if (claimed > 0 && claimed === free) continue;
+      if (this.claimRequested) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.pollIntervalMs);
         this.wakePoller = () => {
@@ -433,6 +548,109 @@ export class DeliveryWorker {
       });
       this.wakePoller = null;
     }
+  }
+
+  /**
+   * A wake-up from the database: due deliveries are waiting. With room for a real batch, claim now;
+   * a busy worker leaves them to the claim it makes once that much room is free (one claim query per
+   * wake-up under load would cost more than the attempts), and passes the wake-up on meanwhile.
+   */
+  private wokenUp(passes: number): void {
+    this.mayHaveBacklog = true;
+    if (this.freeSlots() >= this.claimBatch) {
+      this.wakePasses = Math.max(this.wakePasses, passes);
+      this.requestClaim();
+    } else if (passes > 0) {
+      this.passOn(passes - 1);
+    }
+  }
+
+  /** Makes the poll loop claim now (or right after the claim it is making). */
+  private requestClaim(): void {
+    this.claimRequested = true;
+    this.wakePoller?.();
+  }
+
+  private passOn(passes: number): void {
+    const key = this.session?.key;
+    if (key === undefined || !this.live) return;
+    void passWakeUp(this.sql, key, passes).catch((error: unknown) =>
+      this.onError(error, "passing a wake-up on"),
+    );
+  }
+
+  /** Opens a session under a new id, retrying while the database is away, until it has one or stops. */
+  private connect(): Promise<void> {
+    const openSession = this.openSession;
+    if (!openSession) return Promise.resolve();
+    this.connecting ??= (async () => {
+      for (let failures = 0; this.running; failures++) {
+        const workerId = this.newId();
+        try {
+          const session = await openSession(workerId, {
+            onWake: (passes) => this.wokenUp(passes),
+            onLost: (error) => this.sessionLost(workerId, error),
+          });
+          if (session && !this.running) await session.close();
+          if (session && this.running) {
+            this.session = session;
+            this.currentId = workerId;
+            this.fence = new AbortController();
+            this.live = true;
+            this.requestClaim();
+            return;
+          }
+        } catch (error) {
+          this.onError(error, "opening the worker's database session");
+        }
+        const delay = SESSION_RETRY_DELAYS_MS[Math.min(failures, SESSION_RETRY_DELAYS_MS.length - 1)];
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    })().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  /**
+   * The session (and so perhaps the lock) is gone: another worker may take this worker's leases over
+   * at any moment, so it stops sending now. Attempts in flight are cut (logged as aborted, unless the
+   * takeover logged them first), held deliveries are given back, and a new session brings it back
+   * under a new id.
+   */
+  private sessionLost(workerId: string, error: Error): void {
+    if (workerId !== this.currentId || !this.live) return;
+    this.live = false;
+    this.session = null;
+    this.onError(error, "the worker's database session was lost; attempts in flight are cut");
+    this.fence.abort(new AttemptAbortedError("the worker lost its database session, and with it its leases"));
+    const held = [...this.waiting.values()].flat().map((h) => h.delivery.id);
+    this.waiting.clear();
+    this.queued = 0;
+    this.giveBack(workerId, held);
+    if (this.running) void this.connect();
+  }
+
+  /** Takes over the leases of dead workers (see takeOverDeadWorkers) and claims them at once. */
+  private async takeOver(everyoneElse = false): Promise<void> {
+    if (!this.running || !this.live || this.takingOver) return;
+    this.takingOver = true;
+    try {
+      const taken = await takeOverDeadWorkers(this.sql, { workerId: this.currentId, everyoneElse });
+      if (taken > 0) this.requestClaim();
+    } catch (error) {
+      this.onError(error, "taking over dead workers' deliveries");
+    } finally {
+      this.takingOver = false;
+    }
+  }
+
+  /** Gives leases back so that anyone may take them now (best effort: else the takeover does). */
+  private giveBack(holder: string, ids: string[]): void {
+    if (ids.length === 0) return;
+    void releaseLeases(this.sql, holder, ids).catch((error: unknown) =>
+      this.onError(error, "giving back leases"),
+    );
   }
 }
 

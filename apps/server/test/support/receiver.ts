@@ -21,13 +21,20 @@ export async function startReceiver(scripts: Record<string, Script> = {}) {
   const inFlight = new Map<string, number>();
   const peak = new Map<string, number>();
   const ALL = "*";
+  const WEBHOOK = "webhook-id:";
   const track = (key: string, delta: number) => {
     const now = (inFlight.get(key) ?? 0) + delta;
     inFlight.set(key, now);
     peak.set(key, Math.max(peak.get(key) ?? 0, now));
   };
   const server = createServer((request, response) => {
-    for (const key of [ALL, request.url ?? "/"]) {
+    const webhookId = request.headers["webhook-id"];
+    const keys = [
+      ALL,
+      request.url ?? "/",
+      ...(typeof webhookId === "string" ? [`${WEBHOOK}${webhookId}`] : []),
+    ];
+    for (const key of keys) {
       track(key, 1);
       response.on("close", () => track(key, -1));
     }
@@ -59,6 +66,9 @@ export async function startReceiver(scripts: Record<string, Script> = {}) {
     requestsTo: (path: string) => received.filter((r) => r.path === path),
     /** The most requests in flight at once, to one path or (without one) to the whole receiver. */
     peakInFlight: (path = ALL) => peak.get(path) ?? 0,
+    /** The most requests of one webhook (by `webhook-id`) in flight at once, over all webhooks. */
+    peakInFlightPerWebhook: () =>
+      Math.max(0, ...[...peak].filter(([key]) => key.startsWith(WEBHOOK)).map(([, n]) => n)),
     async close() {
       for (const response of hanging) response.destroy();
       server.closeAllConnections();
@@ -77,6 +87,27 @@ export function statuses(...answers: (number | [number, Record<string, string>])
     }
     return undefined;
   };
+}
+
+/**
+ * Treats each webhook's first request (by `webhook-id`) apart: it hangs, or is answered with
+ * `first`; later ones get 200. `seen` and `again` are the webhook ids received once and more.
+ */
+export function firstRequestPerWebhook(first: "hang" | number) {
+  const seen = new Set<string>();
+  const again = new Set<string>();
+  const script: Script = (_n, response, request) => {
+    const id = String(request.headers["webhook-id"]);
+    if (seen.has(id)) {
+      again.add(id);
+      return undefined;
+    }
+    seen.add(id);
+    if (first === "hang") return "hang";
+    response.writeHead(first).end();
+    return undefined;
+  };
+  return { script, seen, again };
 }
 
 /** Polls (bounded) until `check` returns a value other than undefined. */
