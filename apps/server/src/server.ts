@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import fastifyStatic from "@fastify/static";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { authRoutes } from "./auth/routes";
 import type { Role } from "./config";
 import { createContextFactory } from "./context";
+import { dashboardRoutes } from "./dashboard";
 import type { Database } from "./db";
 import { checkHealth } from "./health";
 import { type IntakeOptions, intakeRoutes } from "./intake/routes";
@@ -34,7 +34,8 @@ export async function buildServer({
   intake,
   api: apiOptions,
 }: ServerOptions) {
-  const app = Fastify({ logger, bodyLimit: 1024 * 1024 });
+  // tRPC's batch link joins procedure names into the path: Fastify's default 100 characters would 404.
+  const app = Fastify({ logger, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 5000 } });
 
   app.get("/healthz", async (_request, reply) => {
     const health = await checkHealth(db);
@@ -59,9 +60,7 @@ export async function buildServer({
   });
 
   // The dashboard is a static SPA built by Vite; `pnpm start` builds it first.
-  if (existsSync(DASHBOARD_DIST)) {
-    await app.register(fastifyStatic, { root: DASHBOARD_DIST });
-  }
+  if (existsSync(DASHBOARD_DIST)) await app.register(dashboardRoutes, { root: DASHBOARD_DIST });
 
   return app;
 }

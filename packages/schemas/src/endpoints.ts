@@ -162,3 +162,19 @@ export const sendTestResultSchema = z.object({
   logId: z.string(),
 });
 export type SendTestResult = z.input<typeof sendTestResultSchema>;
+
+/**
+ * endpoints.health: how each endpoint's real deliveries have gone (test sends are left out, so a
+ * test cannot make a failing endpoint look healthy).
+ */
+export const endpointHealthSchema = z.object({
+  endpointId: z.string(),
+  lastSuccessAt: timestampSchema.nullable(),
+  lastFailureAt: timestampSchema.nullable(),
+  /** Failed attempts since the last successful one (all of them when none ever succeeded). */
+  failuresInARow: z.number(),
+  /** Attempts in the last 24 hours and the share of them that succeeded (0–1, null without attempts). */
+  attempts24h: z.number(),
+  successRate24h: z.number().nullable(),
+});
+export type EndpointHealth = z.input<typeof endpointHealthSchema>;

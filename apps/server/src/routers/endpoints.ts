@@ -1,6 +1,7 @@
 import {
   byIdSchema,
   endpointCreateSchema,
+  endpointHealthSchema,
   endpointSchema,
   endpointUpdatedSchema,
   endpointUpdateSchema,
@@ -8,6 +9,7 @@ import {
   rotateSecretSchema,
 } from "@genie/schemas";
 import { z } from "zod";
+import { endpointHealth } from "../services/endpoint-health";
 import * as endpoints from "../services/endpoints";
 import { protectedProcedure, router } from "../trpc";
 
@@ -16,6 +18,11 @@ export const endpointsRouter = router({
   list: protectedProcedure
     .output(z.array(endpointSchema))
     .query(({ ctx }) => endpoints.listEndpoints(ctx.prisma, ctx.session.userId)),
+
+  /** Last success, last failure, failures in a row and the 24 h success rate of every endpoint. */
+  health: protectedProcedure
+    .output(z.array(endpointHealthSchema))
+    .query(({ ctx }) => endpointHealth(ctx.db, ctx.session.userId)),
 
   byId: protectedProcedure
     .input(byIdSchema)
