@@ -1,29 +1,6 @@
 import { z } from "zod";
 import { timestampSchema } from "./accounts";
-
-export const CRM_KINDS = ["gohighlevel", "make", "zapier", "custom"] as const;
-export type CrmKind = (typeof CRM_KINDS)[number];
-
-export const RETRY_PRESET_NAMES = ["standard", "extended"] as const;
-export type RetryPresetName = (typeof RETRY_PRESET_NAMES)[number];
-
-/** Where each CRM's webhook URL is found and what it checks: hints for the form, no separate code paths. */
-export const CRM_PRESETS: Record<CrmKind, { label: string; hint: string; suggestedHeader?: string }> = {
-  gohighlevel: {
-    label: "GoHighLevel",
-    hint: "Automation → Workflows → trigger “Inbound Webhook”: paste its URL here.",
-  },
-  make: {
-    label: "Make.com",
-    hint: "Scenario → Webhooks → Custom webhook: paste its URL; add its API key as a custom header.",
-    suggestedHeader: "x-make-apikey",
-  },
-  zapier: { label: "Zapier", hint: "Zap trigger “Webhooks by Zapier” → Catch Hook: paste its URL here." },
-  custom: {
-    label: "Custom endpoint",
-    hint: "Verify `webhook-signature` with any Standard Webhooks library, or `x-webhook-signature` (hex HMAC).",
-  },
-};
+import { CRM_KINDS, RETRY_PRESET_NAMES } from "./endpoint-options";
 
 export const MAX_CUSTOM_HEADERS = 10;
 

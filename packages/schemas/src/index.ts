@@ -1,6 +1,7 @@
 // The contract between server, dashboard and form SDK. One file per domain; this index only re-exports.
 export * from "./accounts";
 export * from "./contacts";
+export * from "./endpoint-options";
 export * from "./endpoints";
 export * from "./funnels";
 export * from "./logs";
