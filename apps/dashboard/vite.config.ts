@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import tailwindcss from "@tailwindcss/vite";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
@@ -11,6 +12,12 @@ const proxy = { target: SERVER, changeOrigin: false };
 
 export default defineConfig({
   plugins: [react(), tailwindcss()],
+  resolve: {
+    alias: {
+      // Radix's scroll lock writes a <style> element, which a strict CSP blocks: see the file.
+      "react-style-singleton": fileURLToPath(new URL("src/lib/csp-style-singleton.ts", import.meta.url)),
+    },
+  },
   server: { proxy: { "/trpc": proxy, "/api": proxy, "/sdk": proxy, "/healthz": proxy } },
   build: {
     // The bundle budget script reads it to know what a first visit loads.

@@ -30,7 +30,9 @@ const total = (keys) => [...keys].reduce((sum, key) => sum + sizeOf(manifest[key
 
 const entryKey = Object.keys(manifest).find((key) => manifest[key].isEntry);
 const entry = closure(entryKey);
-const pages = Object.keys(manifest).filter((key) => key.startsWith("src/pages/") && manifest[key].isDynamicEntry);
+const pages = Object.keys(manifest).filter(
+  (key) => key.startsWith("src/pages/") && manifest[key].isDynamicEntry,
+);
 
 console.log(`Bundle budget: JavaScript of a first visit, gzipped, at most ${BUDGET_KIB} KiB`);
 console.log(`  entry (${path.basename(manifest[entryKey].file)} and its imports): ${kib(total(entry))} KiB`);
@@ -47,7 +49,9 @@ console.log(
   `  loaded later, on interaction: ${later.map((key) => `${path.basename(manifest[key].file)} ${kib(sizeOf(manifest[key].file)).trim()}`).join(", ")} (KiB)`,
 );
 if (worst > BUDGET_KIB * 1024) {
-  console.error(`Over budget: the heaviest first visit is ${kib(worst).trim()} KiB (budget ${BUDGET_KIB} KiB).`);
+  console.error(
+    `Over budget: the heaviest first visit is ${kib(worst).trim()} KiB (budget ${BUDGET_KIB} KiB).`,
+  );
   process.exit(1);
 }
 console.log(`Within budget: heaviest first visit ${kib(worst).trim()} of ${BUDGET_KIB} KiB.`);

@@ -99,7 +99,14 @@ const accountRoute = createRoute({
 const routeTree = rootRoute.addChildren([
   signInRoute,
   signUpRoute,
-  appRoute.addChildren([indexRoute, endpointsRoute, newEndpointRoute, endpointRoute, sendTestRoute, accountRoute]),
+  appRoute.addChildren([
+    indexRoute,
+    endpointsRoute,
+    newEndpointRoute,
+    endpointRoute,
+    sendTestRoute,
+    accountRoute,
+  ]),
 ]);
 
 export const router = createRouter({

@@ -26,7 +26,9 @@ export function Dialog({
         <RadixDialog.Overlay className={OVERLAY} />
         <RadixDialog.Content className={PANEL} aria-describedby={undefined}>
           <RadixDialog.Title className="text-lg font-semibold">{title}</RadixDialog.Title>
-          {description && <RadixDialog.Description className="hint mt-1">{description}</RadixDialog.Description>}
+          {description && (
+            <RadixDialog.Description className="hint mt-1">{description}</RadixDialog.Description>
+          )}
           <div className="mt-5">{children}</div>
         </RadixDialog.Content>
       </RadixDialog.Portal>

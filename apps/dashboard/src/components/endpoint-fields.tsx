@@ -1,4 +1,11 @@
-import { CRM_KINDS, CRM_PRESETS, type CrmKind, RETRY_PRESET_NAMES, RETRY_PRESET_WAITS_MS, type RetryPresetName } from "@genie/schemas";
+import {
+  CRM_KINDS,
+  CRM_PRESETS,
+  type CrmKind,
+  RETRY_PRESET_NAMES,
+  RETRY_PRESET_WAITS_MS,
+  type RetryPresetName,
+} from "@genie/schemas";
 import { RadioGroup, Switch } from "radix-ui";
 import type { ReactNode } from "react";
 import type { FieldErrors } from "../lib/form";
@@ -26,8 +33,10 @@ export function WithCode({ text }: { text: string }) {
     <>
       {text.split("`").map((part, index) =>
         index % 2 === 1 ? (
-          // biome-ignore lint/suspicious/noArrayIndexKey: parts of one fixed string
-          <code key={index} className="rounded bg-zinc-100 px-1 py-0.5 font-mono text-[0.85em] dark:bg-zinc-800">
+          <code
+            key={index}
+            className="rounded bg-zinc-100 px-1 py-0.5 font-mono text-[0.85em] dark:bg-zinc-800"
+          >
             {part}
           </code>
         ) : (
@@ -132,7 +141,11 @@ export function EndpointFields({
         value={values.crm}
         onChange={pickCrm}
         columns="grid-cols-1 sm:grid-cols-2 lg:grid-cols-4"
-        options={CRM_KINDS.map((crm) => ({ value: crm, title: CRM_PRESETS[crm].label, detail: CRM_SHORT[crm] }))}
+        options={CRM_KINDS.map((crm) => ({
+          value: crm,
+          title: CRM_PRESETS[crm].label,
+          detail: CRM_SHORT[crm],
+        }))}
       />
 
       <div className="space-y-5">
@@ -192,7 +205,13 @@ export function EndpointFields({
   );
 }
 
-export function EnabledSwitch({ checked, onChange }: { checked: boolean; onChange: (value: boolean) => void }) {
+export function EnabledSwitch({
+  checked,
+  onChange,
+}: {
+  checked: boolean;
+  onChange: (value: boolean) => void;
+}) {
   return (
     <div className="flex items-start gap-3">
       <Switch.Root
@@ -235,8 +254,8 @@ function HeadersEditor({
       <legend className="label">Custom headers</legend>
       <p className="hint">
         Sent with every attempt, for receivers that check a key instead of the signature (Make.com's{" "}
-        <code className="font-mono">x-make-apikey</code>, an <code className="font-mono">Authorization</code> token).
-        Values are stored like secrets and never shown again.
+        <code className="font-mono">x-make-apikey</code>, an <code className="font-mono">Authorization</code>{" "}
+        token). Values are stored like secrets and never shown again.
       </p>
       {visible.length > 0 && (
         <ul className="space-y-3">
@@ -244,7 +263,10 @@ function HeadersEditor({
             const nameError = errors[`customHeaders.${row.name}#name`] ?? errors[`headers.${row.key}#name`];
             const valueError = errors[`customHeaders.${row.name}`];
             return (
-              <li key={row.key} className="grid grid-cols-1 gap-2 sm:grid-cols-[minmax(0,2fr)_minmax(0,3fr)_auto]">
+              <li
+                key={row.key}
+                className="grid grid-cols-1 gap-2 sm:grid-cols-[minmax(0,2fr)_minmax(0,3fr)_auto]"
+              >
                 <div>
                   <label className="sr-only" htmlFor={`header-name-${row.key}`}>
                     Header {index + 1} name
@@ -264,13 +286,16 @@ function HeadersEditor({
                 </div>
                 <div>
                   <label className="sr-only" htmlFor={`header-value-${row.key}`}>
-                    Header {index + 1} value{row.savedHint !== undefined ? " (leave empty to keep the saved one)" : ""}
+                    Header {index + 1} value
+                    {row.savedHint !== undefined ? " (leave empty to keep the saved one)" : ""}
                   </label>
                   <input
                     id={`header-value-${row.key}`}
                     className="input font-mono"
                     type="password"
-                    placeholder={row.savedHint !== undefined ? `Saved (${row.savedHint}): type to replace` : "value"}
+                    placeholder={
+                      row.savedHint !== undefined ? `Saved (${row.savedHint}): type to replace` : "value"
+                    }
                     value={row.value}
                     aria-invalid={valueError ? true : undefined}
                     onChange={(e) => update(row.key, { value: e.target.value })}

@@ -6,18 +6,31 @@ import { Badge, type Tone } from "./ui";
 /** One word for an endpoint's state, from its switch and its recent deliveries. */
 export function endpointStatus(endpoint: Endpoint, health?: EndpointHealth): { tone: Tone; label: string } {
   if (!endpoint.enabled) return { tone: "danger", label: "Disabled" };
-  if (!health || (!health.lastSuccessAt && !health.lastFailureAt)) return { tone: "neutral", label: "No deliveries yet" };
+  if (!health || (!health.lastSuccessAt && !health.lastFailureAt))
+    return { tone: "neutral", label: "No deliveries yet" };
   if (health.failuresInARow > 0) return { tone: "warning", label: "Failing" };
   return { tone: "success", label: "Healthy" };
 }
 
-export function StatusBadge({ endpoint, health }: { endpoint: Endpoint; health?: EndpointHealth | undefined }) {
+export function StatusBadge({
+  endpoint,
+  health,
+}: {
+  endpoint: Endpoint;
+  health?: EndpointHealth | undefined;
+}) {
   const status = endpointStatus(endpoint, health);
   return <Badge tone={status.tone}>{status.label}</Badge>;
 }
 
 function When({ iso }: { iso: string | null }) {
-  return iso ? <time dateTime={iso} title={new Date(iso).toLocaleString()}>{timeAgo(iso)}</time> : <>Never</>;
+  return iso ? (
+    <time dateTime={iso} title={new Date(iso).toLocaleString()}>
+      {timeAgo(iso)}
+    </time>
+  ) : (
+    <>Never</>
+  );
 }
 
 /** The four health figures, as term/value pairs for a list row or an endpoint's page. */

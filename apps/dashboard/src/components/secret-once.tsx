@@ -20,8 +20,9 @@ export function SecretOnce({ secret }: { secret: string }) {
         <CopyButton text={secret} label="Copy secret" />
       </div>
       <p className="text-sm text-amber-900 dark:text-amber-200">
-        Your receiver uses it to check the <code className="font-mono">webhook-signature</code> header (any Standard
-        Webhooks library, or <code className="font-mono">@genie/webhook-core</code>). Keep it out of code and chats.
+        Your receiver uses it to check the <code className="font-mono">webhook-signature</code> header (any
+        Standard Webhooks library, or <code className="font-mono">@genie/webhook-core</code>). Keep it out of
+        code and chats.
       </p>
     </div>
   );

@@ -18,7 +18,9 @@ export function Toasts({ notes, onDismiss }: { notes: Note[]; onDismiss: (id: nu
         >
           <div className="space-y-1">
             <Toast.Title className="text-sm font-semibold">{note.title}</Toast.Title>
-            {note.description && <Toast.Description className="hint break-words">{note.description}</Toast.Description>}
+            {note.description && (
+              <Toast.Description className="hint break-words">{note.description}</Toast.Description>
+            )}
           </div>
           <Toast.Close className="rounded-md px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800">
             Dismiss

@@ -47,13 +47,12 @@ export function Button({
   );
 }
 
-export function Spinner({ label }: { label?: string }) {
+/** Decoration only: the text beside it (or the button's aria-busy) tells what is going on. */
+export function Spinner() {
   return (
     <span
+      aria-hidden
       className="inline-block size-4 shrink-0 animate-spin rounded-full border-2 border-current border-r-transparent"
-      role={label ? "status" : undefined}
-      aria-label={label}
-      aria-hidden={label ? undefined : true}
     />
   );
 }
@@ -100,7 +99,8 @@ const TONES = {
   neutral: "bg-zinc-100 text-zinc-700 ring-zinc-200 dark:bg-zinc-800 dark:text-zinc-300 dark:ring-zinc-700",
   success:
     "bg-emerald-50 text-emerald-800 ring-emerald-200 dark:bg-emerald-950 dark:text-emerald-300 dark:ring-emerald-900",
-  warning: "bg-amber-50 text-amber-900 ring-amber-200 dark:bg-amber-950 dark:text-amber-300 dark:ring-amber-900",
+  warning:
+    "bg-amber-50 text-amber-900 ring-amber-200 dark:bg-amber-950 dark:text-amber-300 dark:ring-amber-900",
   danger: "bg-red-50 text-red-800 ring-red-200 dark:bg-red-950 dark:text-red-300 dark:ring-red-900",
   info: "bg-indigo-50 text-indigo-800 ring-indigo-200 dark:bg-indigo-950 dark:text-indigo-300 dark:ring-indigo-900",
 } as const;
@@ -177,7 +177,9 @@ export function Section({
 }) {
   return (
     <section className="card p-5 sm:p-6">
-      <div className={`${children ? "mb-4" : ""} flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between`}>
+      <div
+        className={`${children ? "mb-4" : ""} flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between`}
+      >
         <div className="space-y-1">
           <h2 className="text-base font-semibold">{title}</h2>
           {description && <p className="hint">{description}</p>}
@@ -246,7 +248,6 @@ export function Facts({ items }: { items: { term: ReactNode; value: ReactNode }[
   return (
     <dl className="grid grid-cols-1 gap-x-6 gap-y-4 sm:grid-cols-2 lg:grid-cols-4">
       {items.map((item, index) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list, never reordered
         <div key={index} className="min-w-0">
           <dt className="text-xs font-medium tracking-wide text-zinc-500 uppercase dark:text-zinc-400">
             {item.term}

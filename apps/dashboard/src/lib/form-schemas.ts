@@ -26,4 +26,7 @@ export const passwordChangeSchema = z
       .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`),
     confirm: z.string(),
   })
-  .refine((v) => v.newPassword === v.confirm, { message: "does not match the new password", path: ["confirm"] });
+  .refine((v) => v.newPassword === v.confirm, {
+    message: "does not match the new password",
+    path: ["confirm"],
+  });

@@ -9,10 +9,18 @@ import { dateTime, timeAgo } from "../lib/format";
 import { forgetSession, trpc } from "../lib/trpc";
 
 /** better-auth answers `{ data, error }`: turn an error into a thrown one for TanStack Query. */
-async function unwrap<T>(call: Promise<{ data: T; error: null } | { data: null; error: { message?: string | undefined; status: number } }>) {
+async function unwrap<T>(
+  call: Promise<
+    { data: T; error: null } | { data: null; error: { message?: string | undefined; status: number } }
+  >,
+) {
   const { data, error } = await call;
   if (error) {
-    throw new Error(error.status === 429 ? "Too many attempts. Wait a minute, then try again." : (error.message ?? "Something went wrong."));
+    throw new Error(
+      error.status === 429
+        ? "Too many attempts. Wait a minute, then try again."
+        : (error.message ?? "Something went wrong."),
+    );
   }
   return data as T;
 }
@@ -59,7 +67,15 @@ function NameSection() {
     <Section title="Profile">
       <form noValidate onSubmit={submit} onFocus={preloadSchemas} className="grid max-w-xl gap-4">
         <Field label="Name" error={errors.name}>
-          {(props) => <input {...props} className="input" value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" />}
+          {(props) => (
+            <input
+              {...props}
+              className="input"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              autoComplete="name"
+            />
+          )}
         </Field>
         <Field label="Email" hint="Your email is how you sign in; it cannot be changed here yet.">
           {(props) => <input {...props} className="input" value={user.email} readOnly />}
@@ -93,7 +109,11 @@ function PasswordSection() {
     onSuccess: () => {
       setValues(empty);
       void queryClient.invalidateQueries({ queryKey: SESSIONS_KEY });
-      toast({ tone: "success", title: "Password changed", description: "Your other sessions were signed out." });
+      toast({
+        tone: "success",
+        title: "Password changed",
+        description: "Your other sessions were signed out.",
+      });
     },
     onError: (error) =>
       setErrors(
@@ -120,11 +140,19 @@ function PasswordSection() {
   return (
     <Section title="Password" description="Changing it signs you out on every other device.">
       <form noValidate onSubmit={submit} onFocus={preloadSchemas} className="grid max-w-xl gap-4">
-        {errors.form && <Callout tone="danger" title="The password was not changed" alert>{errors.form}</Callout>}
+        {errors.form && (
+          <Callout tone="danger" title="The password was not changed" alert>
+            {errors.form}
+          </Callout>
+        )}
         <Field label="Current password" error={withField(errors.currentPassword)}>
           {(props) => <input {...props} {...input("currentPassword", "current-password")} />}
         </Field>
-        <Field label="New password" error={withField(errors.newPassword)} hint="At least 8 characters; a long phrase is best.">
+        <Field
+          label="New password"
+          error={withField(errors.newPassword)}
+          hint="At least 8 characters; a long phrase is best."
+        >
           {(props) => <input {...props} {...input("newPassword", "new-password")} />}
         </Field>
         <Field label="Repeat the new password" error={withField(errors.confirm)}>
@@ -155,7 +183,10 @@ function SessionsSection() {
   const sessions = useQuery({
     queryKey: SESSIONS_KEY,
     queryFn: async () => {
-      const [list, current] = await Promise.all([unwrap(authClient.listSessions()), unwrap(authClient.getSession())]);
+      const [list, current] = await Promise.all([
+        unwrap(authClient.listSessions()),
+        unwrap(authClient.getSession()),
+      ]);
       return { list: list ?? [], currentId: current?.session.id };
     },
   });
@@ -164,7 +195,10 @@ function SessionsSection() {
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: SESSIONS_KEY }),
   });
   return (
-    <Section title="Where you are signed in" description="Sign out a device you no longer use or do not recognise.">
+    <Section
+      title="Where you are signed in"
+      description="Sign out a device you no longer use or do not recognise."
+    >
       {sessions.isPending ? (
         <Loading label="Loading your sessions…" />
       ) : sessions.isError ? (
@@ -184,14 +218,18 @@ function SessionsSection() {
           {sessions.data.list.map((s) => {
             const isCurrent = s.id === sessions.data.currentId;
             return (
-              <li key={s.id} className="flex flex-col gap-2 py-3 sm:flex-row sm:items-center sm:justify-between">
+              <li
+                key={s.id}
+                className="flex flex-col gap-2 py-3 sm:flex-row sm:items-center sm:justify-between"
+              >
                 <div className="min-w-0">
                   <p className="flex flex-wrap items-center gap-2 text-sm font-medium">
                     {deviceOf(s.userAgent)}
                     {isCurrent && <Badge tone="info">This device</Badge>}
                   </p>
                   <p className="hint">
-                    {s.ipAddress ? `${s.ipAddress} · ` : ""}signed in {timeAgo(new Date(s.createdAt).toISOString())}
+                    {s.ipAddress ? `${s.ipAddress} · ` : ""}signed in{" "}
+                    {timeAgo(new Date(s.createdAt).toISOString())}
                     {" · "}expires {dateTime(new Date(s.expiresAt).toISOString())}
                   </p>
                 </div>

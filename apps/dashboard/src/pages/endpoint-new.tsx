@@ -30,6 +30,11 @@ export function NewEndpointPage() {
     trpc.endpoints.create.mutationOptions({
       onSuccess: (result) => {
         setCreated(result);
+        // In the list at once, so the next page (send a test) does not flash an empty list first.
+        queryClient.setQueryData(
+          trpc.endpoints.list.queryKey(),
+          (list) => list && [...list, result.endpoint],
+        );
         void queryClient.invalidateQueries({ queryKey: trpc.endpoints.pathKey() });
       },
       onError: (error) => setErrors({ form: errorMessage(error), ...serverFieldErrors(error) }),
@@ -86,7 +91,11 @@ export function NewEndpointPage() {
         description="Every registration on your funnel pages is sent here as a signed webhook."
       />
       <form noValidate onSubmit={submit} onFocus={preloadSchemas} className="card space-y-8 p-5 sm:p-6">
-        {errors.form && <Callout tone="danger" title="The endpoint was not saved" alert>{errors.form}</Callout>}
+        {errors.form && (
+          <Callout tone="danger" title="The endpoint was not saved" alert>
+            {errors.form}
+          </Callout>
+        )}
         <EndpointFields values={values} onChange={setValues} errors={errors} />
         <div className="flex flex-col-reverse gap-2 border-t border-zinc-200 pt-6 sm:flex-row sm:justify-end dark:border-zinc-800">
           <Button asChild variant="secondary">

@@ -49,7 +49,10 @@ export function EndpointPage() {
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-4 text-sm">
-        <Link to="/endpoints" className="text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-white">
+        <Link
+          to="/endpoints"
+          className="text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-white"
+        >
           ← Endpoints
         </Link>
       </nav>
@@ -72,7 +75,11 @@ export function EndpointPage() {
       <div className="space-y-6">
         {!e.enabled && <DisabledNotice endpoint={e} onReEnabled={setFailedMeanwhile} />}
         {failedMeanwhile && failedMeanwhile.count > 0 && (
-          <RedeliverFailed endpointId={e.id} failed={failedMeanwhile} onDone={() => setFailedMeanwhile(null)} />
+          <RedeliverFailed
+            endpointId={e.id}
+            failed={failedMeanwhile}
+            onDone={() => setFailedMeanwhile(null)}
+          />
         )}
         <Section title="Delivery health" description="Real deliveries only; test sends are not counted.">
           {health.isError ? (
@@ -104,7 +111,13 @@ function useEndpointUpdate(onReEnabled: (failed: FailedMeanwhile) => void) {
   );
 }
 
-function DisabledNotice({ endpoint, onReEnabled }: { endpoint: Endpoint; onReEnabled: (f: FailedMeanwhile) => void }) {
+function DisabledNotice({
+  endpoint,
+  onReEnabled,
+}: {
+  endpoint: Endpoint;
+  onReEnabled: (f: FailedMeanwhile) => void;
+}) {
   const update = useEndpointUpdate(onReEnabled);
   return (
     <Callout
@@ -174,7 +187,9 @@ function RedeliverFailed({
         </Button>
       }
     >
-      <p>Since {dateTime(failed.since)}. They keep their webhook-id, so your CRM can skip any it already has.</p>
+      <p>
+        Since {dateTime(failed.since)}. They keep their webhook-id, so your CRM can skip any it already has.
+      </p>
       {queued !== null && error === null && (
         <p role="status" className="mt-1 font-medium">
           Queued {queued.toLocaleString()} of {failed.count.toLocaleString()}…
@@ -356,7 +371,11 @@ function SettingsSection({
   return (
     <Section title="Settings">
       <form noValidate onSubmit={submit} onFocus={preloadSchemas} className="space-y-8">
-        {errors.form && <Callout tone="danger" title="The changes were not saved" alert>{errors.form}</Callout>}
+        {errors.form && (
+          <Callout tone="danger" title="The changes were not saved" alert>
+            {errors.form}
+          </Callout>
+        )}
         <EndpointFields values={values} onChange={setValues} errors={errors} />
         <div className="flex justify-end border-t border-zinc-200 pt-6 dark:border-zinc-800">
           <Button type="submit" busy={update.isPending}>

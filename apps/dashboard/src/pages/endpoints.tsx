@@ -54,7 +54,10 @@ export function EndpointsPage() {
             </li>
           )}
           {endpoints.data.map((endpoint) => (
-            <li key={endpoint.id} className="card relative p-5 hover:border-zinc-300 dark:hover:border-zinc-700">
+            <li
+              key={endpoint.id}
+              className="card relative p-5 hover:border-zinc-300 dark:hover:border-zinc-700"
+            >
               <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
                 <div className="min-w-0 space-y-1">
                   <h2 className="font-semibold break-words">
@@ -67,10 +70,14 @@ export function EndpointsPage() {
                       {endpoint.name || CRM_PRESETS[endpoint.crm].label}
                     </Link>
                   </h2>
-                  <p className="font-mono text-sm break-all text-zinc-600 dark:text-zinc-400">{endpoint.url}</p>
+                  <p className="font-mono text-sm break-all text-zinc-600 dark:text-zinc-400">
+                    {endpoint.url}
+                  </p>
                 </div>
                 <div className="flex shrink-0 flex-wrap items-center gap-2">
-                  <span className="text-xs text-zinc-500 dark:text-zinc-400">{CRM_PRESETS[endpoint.crm].label}</span>
+                  <span className="text-xs text-zinc-500 dark:text-zinc-400">
+                    {CRM_PRESETS[endpoint.crm].label}
+                  </span>
                   <StatusBadge endpoint={endpoint} health={healthOf(endpoint.id)} />
                 </div>
               </div>

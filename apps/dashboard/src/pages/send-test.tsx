@@ -3,7 +3,17 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { RadioGroup } from "radix-ui";
 import { type FormEvent, useState } from "react";
-import { Badge, Button, Callout, CopyButton, Facts, Field, Loading, PageHeader, Section } from "../components/ui";
+import {
+  Badge,
+  Button,
+  Callout,
+  CopyButton,
+  Facts,
+  Field,
+  Loading,
+  PageHeader,
+  Section,
+} from "../components/ui";
 import { type FieldErrors, preloadSchemas, validate } from "../lib/form";
 import { errorMessage, type Outputs, serverFieldErrors, trpc } from "../lib/trpc";
 
@@ -35,16 +45,25 @@ export function SendTestPage() {
     }),
   );
 
-  if (endpoints.isPending) return <Loading label="Loading your endpoints…" />;
+  // An empty list that is being asked again may just be old: wait rather than offer "Another URL".
+  if (endpoints.isPending || (endpoints.isFetching && endpoints.data?.length === 0)) {
+    return <Loading label="Loading your endpoints…" />;
+  }
   const saved = endpoints.data ?? [];
   const usingSaved = target === "saved" && saved.length > 0;
-  const endpointId = search.endpointId && saved.some((e) => e.id === search.endpointId) ? search.endpointId : saved[0]?.id;
+  const endpointId =
+    search.endpointId && saved.some((e) => e.id === search.endpointId) ? search.endpointId : saved[0]?.id;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const input = usingSaved ? { endpointId } : { url: url.trim() };
     const checked = await validate("sendTestSchema", input);
-    if (!checked.data) return setErrors(usingSaved ? { form: "Choose an endpoint first." } : { url: checked.errors.url ?? "must be an http:// or https:// URL" });
+    if (!checked.data)
+      return setErrors(
+        usingSaved
+          ? { form: "Choose an endpoint first." }
+          : { url: checked.errors.url ?? "must be an http:// or https:// URL" },
+      );
     setErrors({});
     send.mutate(checked.data);
   };
@@ -76,21 +95,25 @@ export function SendTestPage() {
                   ["url", "Another URL", false],
                 ] as const
               ).map(([value, label, disabled]) => (
-                <label key={value} className="flex items-center gap-2 text-sm has-disabled:opacity-50">
+                <div key={value} className="flex items-center gap-2 text-sm has-disabled:opacity-50">
                   <RadioGroup.Item
+                    id={`send-to-${value}`}
                     value={value}
                     disabled={disabled}
                     className="grid size-4 place-items-center rounded-full border border-zinc-400 dark:border-zinc-500"
                   >
                     <RadioGroup.Indicator className="size-2 rounded-full bg-indigo-600 dark:bg-indigo-400" />
                   </RadioGroup.Item>
-                  {label}
-                </label>
+                  <label htmlFor={`send-to-${value}`}>{label}</label>
+                </div>
               ))}
             </RadioGroup.Root>
           </fieldset>
           {usingSaved ? (
-            <Field label="Endpoint" hint="Signed with this endpoint's secret and sent with its custom headers.">
+            <Field
+              label="Endpoint"
+              hint="Signed with this endpoint's secret and sent with its custom headers."
+            >
               {(props) => (
                 <select
                   {...props}
@@ -114,7 +137,10 @@ export function SendTestPage() {
                 saved.length === 0 ? (
                   <>
                     Not saved, signed with a throwaway secret.{" "}
-                    <Link to="/endpoints/new" className="font-medium text-indigo-700 underline dark:text-indigo-400">
+                    <Link
+                      to="/endpoints/new"
+                      className="font-medium text-indigo-700 underline dark:text-indigo-400"
+                    >
                       Add an endpoint
                     </Link>{" "}
                     to have registrations delivered.
@@ -137,7 +163,11 @@ export function SendTestPage() {
               )}
             </Field>
           )}
-          {errors.form && <Callout tone="danger" title="The test was not sent" alert>{errors.form}</Callout>}
+          {errors.form && (
+            <Callout tone="danger" title="The test was not sent" alert>
+              {errors.form}
+            </Callout>
+          )}
           <Button type="submit" busy={send.isPending}>
             {send.isPending ? "Sending…" : "Send test webhook"}
           </Button>
@@ -187,7 +217,10 @@ function TestResult({ result }: { result: Result }) {
           <div>
             <h3 className="label mb-1.5">The receiver's answer</h3>
             {/* Receiver-controlled text: shown as text, never as HTML. */}
-            <pre data-testid="response-excerpt" className="code max-h-64 overflow-auto break-words whitespace-pre-wrap">
+            <pre
+              data-testid="response-excerpt"
+              className="code max-h-64 overflow-auto break-words whitespace-pre-wrap"
+            >
               {result.responseExcerpt || "(empty)"}
             </pre>
           </div>

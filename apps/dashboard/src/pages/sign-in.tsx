@@ -16,7 +16,11 @@ export function SignUpPage() {
 }
 
 /** better-auth's error codes, in words that say what to do. */
-function authErrors(error: { code?: string | undefined; message?: string | undefined; status: number }): FieldErrors {
+function authErrors(error: {
+  code?: string | undefined;
+  message?: string | undefined;
+  status: number;
+}): FieldErrors {
   if (error.status === 429) return { form: "Too many attempts from here. Wait a minute, then try again." };
   if (error.code === "INVALID_EMAIL_OR_PASSWORD") return { password: "Wrong email or password." };
   if (error.code?.startsWith("USER_ALREADY_EXISTS"))
@@ -44,7 +48,11 @@ function AuthPage({ mode }: { mode: Mode }) {
     setBusy(true);
     try {
       const { error } = signingUp
-        ? await authClient.signUp.email({ name: values.name.trim(), email: values.email, password: values.password })
+        ? await authClient.signUp.email({
+            name: values.name.trim(),
+            email: values.email,
+            password: values.password,
+          })
         : await authClient.signIn.email({ email: values.email, password: values.password });
       if (error) return setErrors(authErrors(error));
       forgetSession();
@@ -58,7 +66,8 @@ function AuthPage({ mode }: { mode: Mode }) {
 
   const field = (name: keyof typeof values) => ({
     value: values[name],
-    onChange: (event: { target: { value: string } }) => setValues((v) => ({ ...v, [name]: event.target.value })),
+    onChange: (event: { target: { value: string } }) =>
+      setValues((v) => ({ ...v, [name]: event.target.value })),
   });
 
   return (
