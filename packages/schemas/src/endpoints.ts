@@ -137,6 +137,8 @@ export const sendTestResultSchema = z.object({
   requestHeaders: z.record(z.string(), z.string()),
   /** The webhook_logs row this attempt was recorded as. */
   logId: z.string(),
+  /** The exact body that was signed and sent, so the owner can map fields from it. */
+  body: z.string(),
 });
 export type SendTestResult = z.input<typeof sendTestResultSchema>;
 

@@ -12,7 +12,8 @@ export function AccountButton({
   return (
     <button
       type="button"
-      aria-label={`Account menu for ${user.name}`}
+      // Where the name shows, it is the button's name too (what a voice-control user says).
+      aria-label={wide ? undefined : `Account menu for ${user.name}`}
       className={`flex min-w-0 items-center gap-2 rounded-lg p-1.5 text-left text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800 ${wide ? "w-full" : ""}`}
       {...props}
     >
@@ -24,6 +25,7 @@ export function AccountButton({
       </span>
       {wide && (
         <span className="min-w-0">
+          <span className="sr-only">Account menu: </span>
           <span className="block truncate font-medium">{user.name}</span>
           <span className="block truncate text-xs text-zinc-600 dark:text-zinc-400">{user.email}</span>
         </span>

@@ -27,7 +27,9 @@ export function AccountMenu({
     await navigate({ to: "/sign-in" });
   };
   return (
-    <DropdownMenu.Root defaultOpen={defaultOpen}>
+    // Not modal: a modal menu hides the whole page from assistive technology while open (aria-hidden
+    // around focusable content); focus still moves into the menu and Escape or Tab closes it.
+    <DropdownMenu.Root defaultOpen={defaultOpen} modal={false}>
       <DropdownMenu.Trigger asChild>
         <AccountButton user={user} wide={wide} />
       </DropdownMenu.Trigger>

@@ -140,7 +140,7 @@ export function EndpointFields({
         label="Where do the webhooks go?"
         value={values.crm}
         onChange={pickCrm}
-        columns="grid-cols-1 sm:grid-cols-2 lg:grid-cols-4"
+        columns="grid-cols-2 lg:grid-cols-4"
         options={CRM_KINDS.map((crm) => ({
           value: crm,
           title: CRM_PRESETS[crm].label,
@@ -305,6 +305,7 @@ function HeadersEditor({
                 </div>
                 <Button
                   variant="ghost"
+                  className="justify-self-start"
                   onClick={() =>
                     row.savedHint !== undefined
                       ? update(row.key, { removed: true })

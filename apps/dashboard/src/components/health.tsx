@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { percent, timeAgo } from "../lib/format";
+import { percent, plural, timeAgo } from "../lib/format";
 import type { Endpoint, EndpointHealth } from "../lib/trpc";
 import { Badge, type Tone } from "./ui";
 
@@ -55,7 +55,9 @@ export function healthFacts(health: EndpointHealth | undefined): { term: string;
         ) : (
           <>
             {percent(health.successRate24h)}{" "}
-            <span className="text-zinc-500 dark:text-zinc-400">of {health.attempts24h.toLocaleString()}</span>
+            <span className="text-zinc-600 dark:text-zinc-400">
+              of {plural(health.attempts24h, "attempt", "attempts")}
+            </span>
           </>
         ),
     },

@@ -2,11 +2,11 @@ import { Slot } from "radix-ui";
 import { type ComponentProps, type ReactNode, useId, useState } from "react";
 
 const BUTTON = {
-  primary:
-    "bg-indigo-600 text-white hover:bg-indigo-500 disabled:bg-indigo-600/60 dark:bg-indigo-500 dark:hover:bg-indigo-400",
+  // White text keeps at least 4.5:1 on every shade used here, hovered or not, in both schemes.
+  primary: "bg-indigo-600 text-white hover:bg-indigo-700 disabled:bg-indigo-600/70",
   secondary:
     "border border-zinc-300 bg-white text-zinc-900 hover:bg-zinc-50 disabled:opacity-60 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 dark:hover:bg-zinc-800",
-  danger: "bg-red-600 text-white hover:bg-red-500 disabled:bg-red-600/60",
+  danger: "bg-red-600 text-white hover:bg-red-700 disabled:bg-red-600/70",
   ghost: "text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800",
 } as const;
 
@@ -77,14 +77,19 @@ export function Field({
         {label}
       </label>
       {children({ id, "aria-describedby": described || undefined, "aria-invalid": error ? true : undefined })}
+      {error && <FieldError id={`${id}-error`}>{withSubject(label, error)}</FieldError>}
       {hint && (
         <p id={`${id}-hint`} className="hint">
           {hint}
         </p>
       )}
-      {error && <FieldError id={`${id}-error`}>{error}</FieldError>}
     </div>
   );
+}
+
+/** Schema messages read "must be …": with the field's name in front they make a sentence. */
+function withSubject(label: ReactNode, error: string): string {
+  return typeof label === "string" && /^[a-z]/.test(error) ? `${label} ${error}.` : error;
 }
 
 export function FieldError({ id, children }: { id?: string; children: ReactNode }) {
@@ -256,5 +261,34 @@ export function Facts({ items }: { items: { term: ReactNode; value: ReactNode }[
         </div>
       ))}
     </dl>
+  );
+}
+
+/**
+ * Text shown exactly as it is (JSON, a receiver's answer), never as HTML. It scrolls when long, so it
+ * is focusable and named: keyboard users can scroll it too.
+ */
+export function CodeBlock({
+  label,
+  children,
+  wrap = false,
+  testId,
+}: {
+  label: string;
+  children: string;
+  wrap?: boolean;
+  testId?: string;
+}) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+    <pre
+      tabIndex={0}
+      role="region"
+      aria-label={label}
+      data-testid={testId}
+      className={`code max-h-96 overflow-auto ${wrap ? "break-words whitespace-pre-wrap" : ""}`}
+    >
+      {children}
+    </pre>
   );
 }

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from "react";
 import type { z } from "zod";
 
 /**
@@ -35,4 +36,18 @@ export async function validate<N extends SchemaName>(
     else errors[path] ??= issue.message;
   }
   return { data: null, errors };
+}
+
+/**
+ * After a refused submit, moves focus to the first field marked invalid, so keyboard and screen-reader
+ * users land on what to fix (its error is read with it through aria-describedby). Runs after React
+ * has rendered the errors; pass the form's `ref` the hook returns.
+ */
+export function useFocusFirstError(errors: FieldErrors) {
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (Object.keys(errors).length > 0)
+      form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [errors]);
+  return form;
 }

@@ -4,7 +4,7 @@ import { type FormEvent, useState } from "react";
 import { useToast } from "../components/toast";
 import { Badge, Button, Callout, Field, Loading, PageHeader, Section } from "../components/ui";
 import { authClient } from "../lib/auth";
-import { type FieldErrors, preloadSchemas, validate } from "../lib/form";
+import { type FieldErrors, preloadSchemas, useFocusFirstError, validate } from "../lib/form";
 import { dateTime, timeAgo } from "../lib/format";
 import { forgetSession, trpc } from "../lib/trpc";
 
@@ -46,6 +46,7 @@ function NameSection() {
   const toast = useToast();
   const [name, setName] = useState(user.name);
   const [errors, setErrors] = useState<FieldErrors>({});
+  const formRef = useFocusFirstError(errors);
   const save = useMutation({
     mutationFn: (value: string) => unwrap(authClient.updateUser({ name: value })),
     onSuccess: async () => {
@@ -65,7 +66,13 @@ function NameSection() {
   };
   return (
     <Section title="Profile">
-      <form noValidate onSubmit={submit} onFocus={preloadSchemas} className="grid max-w-xl gap-4">
+      <form
+        ref={formRef}
+        noValidate
+        onSubmit={submit}
+        onFocus={preloadSchemas}
+        className="grid max-w-xl gap-4"
+      >
         <Field label="Name" error={errors.name}>
           {(props) => (
             <input
@@ -96,6 +103,7 @@ function PasswordSection() {
   const empty = { currentPassword: "", newPassword: "", confirm: "" };
   const [values, setValues] = useState(empty);
   const [errors, setErrors] = useState<FieldErrors>({});
+  const formRef = useFocusFirstError(errors);
   const change = useMutation({
     mutationFn: (v: typeof empty) =>
       unwrap(
@@ -118,7 +126,7 @@ function PasswordSection() {
     onError: (error) =>
       setErrors(
         /invalid password/i.test(error.message)
-          ? { currentPassword: "is not your current password" }
+          ? { currentPassword: "is not correct" }
           : { form: error.message },
       ),
   });
@@ -136,26 +144,31 @@ function PasswordSection() {
     value: values[key],
     onChange: (e: { target: { value: string } }) => setValues((v) => ({ ...v, [key]: e.target.value })),
   });
-  const withField = (error: string | undefined) => (error ? `Password ${error}` : undefined);
   return (
     <Section title="Password" description="Changing it signs you out on every other device.">
-      <form noValidate onSubmit={submit} onFocus={preloadSchemas} className="grid max-w-xl gap-4">
+      <form
+        ref={formRef}
+        noValidate
+        onSubmit={submit}
+        onFocus={preloadSchemas}
+        className="grid max-w-xl gap-4"
+      >
         {errors.form && (
           <Callout tone="danger" title="The password was not changed" alert>
             {errors.form}
           </Callout>
         )}
-        <Field label="Current password" error={withField(errors.currentPassword)}>
+        <Field label="Current password" error={errors.currentPassword}>
           {(props) => <input {...props} {...input("currentPassword", "current-password")} />}
         </Field>
         <Field
           label="New password"
-          error={withField(errors.newPassword)}
+          error={errors.newPassword}
           hint="At least 8 characters; a long phrase is best."
         >
           {(props) => <input {...props} {...input("newPassword", "new-password")} />}
         </Field>
-        <Field label="Repeat the new password" error={withField(errors.confirm)}>
+        <Field label="Repeat the new password" error={errors.confirm}>
           {(props) => <input {...props} {...input("confirm", "new-password")} />}
         </Field>
         <div>

@@ -9,7 +9,7 @@ import {
 } from "../components/endpoint-fields";
 import { SecretOnce } from "../components/secret-once";
 import { Button, Callout, PageHeader } from "../components/ui";
-import { type FieldErrors, preloadSchemas, validate } from "../lib/form";
+import { type FieldErrors, preloadSchemas, useFocusFirstError, validate } from "../lib/form";
 import { type Endpoint, errorMessage, serverFieldErrors, trpc } from "../lib/trpc";
 
 const EMPTY: EndpointFormValues = {
@@ -25,6 +25,7 @@ export function NewEndpointPage() {
   const queryClient = useQueryClient();
   const [values, setValues] = useState(EMPTY);
   const [errors, setErrors] = useState<FieldErrors>({});
+  const formRef = useFocusFirstError(errors);
   const [created, setCreated] = useState<{ endpoint: Endpoint; secret: string } | null>(null);
   const create = useMutation(
     trpc.endpoints.create.mutationOptions({
@@ -67,6 +68,10 @@ export function NewEndpointPage() {
         />
         <div className="card space-y-6 p-5 sm:p-6">
           <SecretOnce secret={created.secret} />
+          <p className="hint">
+            Next, send a test: you will see the receiver's answer and the exact JSON your CRM gets, to map its
+            fields.
+          </p>
           <div className="flex flex-wrap gap-2">
             <Button asChild>
               <Link to="/send-test" search={{ endpointId: created.endpoint.id }}>
@@ -90,7 +95,13 @@ export function NewEndpointPage() {
         title="Add an endpoint"
         description="Every registration on your funnel pages is sent here as a signed webhook."
       />
-      <form noValidate onSubmit={submit} onFocus={preloadSchemas} className="card space-y-8 p-5 sm:p-6">
+      <form
+        ref={formRef}
+        noValidate
+        onSubmit={submit}
+        onFocus={preloadSchemas}
+        className="card space-y-8 p-5 sm:p-6"
+      >
         {errors.form && (
           <Callout tone="danger" title="The endpoint was not saved" alert>
             {errors.form}

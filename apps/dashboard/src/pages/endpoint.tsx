@@ -14,7 +14,7 @@ import { healthFacts, StatusBadge } from "../components/health";
 import { SecretOnce } from "../components/secret-once";
 import { useToast } from "../components/toast";
 import { Button, Callout, Facts, Loading, PageHeader, Section } from "../components/ui";
-import { type FieldErrors, preloadSchemas, validate } from "../lib/form";
+import { type FieldErrors, preloadSchemas, useFocusFirstError, validate } from "../lib/form";
 import { dateTime, plural } from "../lib/format";
 import { type Endpoint, errorMessage, serverFieldErrors, trpc } from "../lib/trpc";
 
@@ -275,6 +275,7 @@ function SecretSection({ endpoint }: { endpoint: Endpoint }) {
           <form
             onSubmit={(event) => {
               event.preventDefault();
+              const form = event.currentTarget as HTMLFormElement;
               rotate.mutate({ id: endpoint.id, graceHours });
             }}
             className="space-y-5"
@@ -339,6 +340,7 @@ function SettingsSection({
   const [values, setValues] = useState(() => formValuesOf(endpoint));
   const [savedAt, setSavedAt] = useState(endpoint.updatedAt);
   const [errors, setErrors] = useState<FieldErrors>({});
+  const formRef = useFocusFirstError(errors);
   const update = useEndpointUpdate(onReEnabled);
 
   // Re-enabling from the notice above (or a rotation) changes the endpoint: start from the saved state.
@@ -370,7 +372,7 @@ function SettingsSection({
 
   return (
     <Section title="Settings">
-      <form noValidate onSubmit={submit} onFocus={preloadSchemas} className="space-y-8">
+      <form ref={formRef} noValidate onSubmit={submit} onFocus={preloadSchemas} className="space-y-8">
         {errors.form && (
           <Callout tone="danger" title="The changes were not saved" alert>
             {errors.form}
@@ -402,15 +404,16 @@ function DeleteSection({ endpoint }: { endpoint: Endpoint }) {
     }),
   );
   return (
-    <Section
-      title="Delete this endpoint"
-      description="Its pending deliveries are dropped; past attempts stay in the delivery log. This cannot be undone."
-      actions={
-        <Button variant="danger" onClick={() => setOpen(true)}>
-          Delete endpoint
-        </Button>
-      }
-    >
+    <>
+      <Section
+        title="Delete this endpoint"
+        description="Its pending deliveries are dropped; past attempts stay in the delivery log. This cannot be undone."
+        actions={
+          <Button variant="danger" onClick={() => setOpen(true)}>
+            Delete endpoint
+          </Button>
+        }
+      />
       <ConfirmDialog
         open={open}
         onOpenChange={setOpen}
@@ -421,6 +424,6 @@ function DeleteSection({ endpoint }: { endpoint: Endpoint }) {
         error={remove.isError ? errorMessage(remove.error) : null}
         onConfirm={() => remove.mutate({ id: endpoint.id })}
       />
-    </Section>
+    </>
   );
 }

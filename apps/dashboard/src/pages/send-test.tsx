@@ -7,6 +7,7 @@ import {
   Badge,
   Button,
   Callout,
+  CodeBlock,
   CopyButton,
   Facts,
   Field,
@@ -14,7 +15,7 @@ import {
   PageHeader,
   Section,
 } from "../components/ui";
-import { type FieldErrors, preloadSchemas, validate } from "../lib/form";
+import { type FieldErrors, preloadSchemas, useFocusFirstError, validate } from "../lib/form";
 import { errorMessage, type Outputs, serverFieldErrors, trpc } from "../lib/trpc";
 
 type Result = Outputs["webhooks"]["sendTest"];
@@ -39,6 +40,7 @@ export function SendTestPage() {
   const [target, setTarget] = useState<"saved" | "url">("saved");
   const [url, setUrl] = useState("");
   const [errors, setErrors] = useState<FieldErrors>({});
+  const formRef = useFocusFirstError(errors);
   const send = useMutation(
     trpc.webhooks.sendTest.mutationOptions({
       onError: (error) => setErrors({ form: errorMessage(error), ...serverFieldErrors(error) }),
@@ -75,7 +77,13 @@ export function SendTestPage() {
         description="One signed webhook.test delivery, answered here with what the receiver did and the exact JSON it got, so you can map its fields in your CRM."
       />
       <div className="space-y-6">
-        <form noValidate onSubmit={submit} onFocus={preloadSchemas} className="card space-y-6 p-5 sm:p-6">
+        <form
+          ref={formRef}
+          noValidate
+          onSubmit={submit}
+          onFocus={preloadSchemas}
+          className="card space-y-6 p-5 sm:p-6"
+        >
           {endpoints.isError && (
             <Callout tone="warning" title="Your endpoints could not be loaded">
               {errorMessage(endpoints.error)} You can still test a URL.
@@ -179,9 +187,8 @@ export function SendTestPage() {
 }
 
 function TestResult({ result }: { result: Result }) {
-  // The body the receiver got is stored with the attempt's log line.
-  const log = useQuery(trpc.logs.byId.queryOptions({ id: result.logId }));
-  const payload = log.data ? JSON.stringify(log.data.log.payload, null, 2) : null;
+  // The exact bytes sent, indented for reading (same keys, same order); "Copy JSON" copies them as sent.
+  const payload = prettyJson(result.body);
   return (
     <section aria-labelledby="result-title" className="space-y-6">
       <Section
@@ -211,35 +218,28 @@ function TestResult({ result }: { result: Result }) {
           {result.errorMessage && (
             <div>
               <h3 className="label mb-1.5">Error details</h3>
-              <pre className="code break-words whitespace-pre-wrap">{result.errorMessage}</pre>
+              <CodeBlock label="Error details" wrap>
+                {result.errorMessage}
+              </CodeBlock>
             </div>
           )}
           <div>
             <h3 className="label mb-1.5">The receiver's answer</h3>
             {/* Receiver-controlled text: shown as text, never as HTML. */}
-            <pre
-              data-testid="response-excerpt"
-              className="code max-h-64 overflow-auto break-words whitespace-pre-wrap"
-            >
+            <CodeBlock label="The receiver's answer" wrap testId="response-excerpt">
               {result.responseExcerpt || "(empty)"}
-            </pre>
+            </CodeBlock>
           </div>
         </div>
       </Section>
       <Section
         title="The JSON your CRM received"
         description="Use it to map fields in GoHighLevel, Make.com or Zapier."
-        actions={payload ? <CopyButton text={payload} label="Copy JSON" /> : undefined}
+        actions={<CopyButton text={result.body} label="Copy JSON" />}
       >
-        {log.isError ? (
-          <p className="hint">The payload could not be loaded: {errorMessage(log.error)}</p>
-        ) : payload ? (
-          <pre data-testid="test-payload" className="code max-h-96 overflow-auto">
-            {payload}
-          </pre>
-        ) : (
-          <p className="hint">Loading…</p>
-        )}
+        <CodeBlock label="The JSON your CRM received" testId="test-payload">
+          {payload}
+        </CodeBlock>
       </Section>
       <Section title="Headers sent" description="Signatures included; custom header values are masked.">
         <dl className="divide-y divide-zinc-100 text-sm dark:divide-zinc-800">
@@ -253,4 +253,12 @@ function TestResult({ result }: { result: Result }) {
       </Section>
     </section>
   );
+}
+
+function prettyJson(body: string): string {
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
 }

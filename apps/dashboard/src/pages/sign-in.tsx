@@ -2,7 +2,7 @@ import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { Button, Callout, Field } from "../components/ui";
 import { authClient } from "../lib/auth";
-import { type FieldErrors, preloadSchemas, validate } from "../lib/form";
+import { type FieldErrors, preloadSchemas, useFocusFirstError, validate } from "../lib/form";
 import { forgetSession } from "../lib/trpc";
 
 type Mode = "sign-in" | "sign-up";
@@ -35,6 +35,7 @@ function AuthPage({ mode }: { mode: Mode }) {
   const navigate = useNavigate();
   const [values, setValues] = useState({ name: "", email: "", password: "" });
   const [errors, setErrors] = useState<FieldErrors>({});
+  const formRef = useFocusFirstError(errors);
   const [busy, setBusy] = useState(false);
   const signingUp = mode === "sign-up";
 
@@ -87,7 +88,7 @@ function AuthPage({ mode }: { mode: Mode }) {
               ? "Sign in to continue where you were."
               : "Welcome back."}
         </p>
-        <form noValidate onSubmit={submit} onFocus={preloadSchemas} className="mt-6 space-y-4">
+        <form ref={formRef} noValidate onSubmit={submit} onFocus={preloadSchemas} className="mt-6 space-y-4">
           {errors.form && <Callout tone="danger" title={errors.form} alert />}
           {signingUp && (
             <Field label="Your name" error={errors.name}>

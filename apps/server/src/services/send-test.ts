@@ -113,6 +113,7 @@ export async function sendTest(
     responseExcerpt: result.responseExcerpt ?? null,
     requestHeaders,
     logId: log.id,
+    body,
   };
 }
 
