@@ -280,15 +280,15 @@ export function CodeBlock({
   testId?: string;
 }) {
   return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
-    <pre
-      tabIndex={0}
-      role="region"
-      aria-label={label}
-      data-testid={testId}
-      className={`code max-h-96 overflow-auto ${wrap ? "break-words whitespace-pre-wrap" : ""}`}
-    >
-      {children}
-    </pre>
+    <section aria-label={label}>
+      <pre
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+        tabIndex={0}
+        data-testid={testId}
+        className={`code max-h-96 overflow-auto ${wrap ? "break-words whitespace-pre-wrap" : ""}`}
+      >
+        {children}
+      </pre>
+    </section>
   );
 }

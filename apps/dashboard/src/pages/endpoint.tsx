@@ -275,7 +275,6 @@ function SecretSection({ endpoint }: { endpoint: Endpoint }) {
           <form
             onSubmit={(event) => {
               event.preventDefault();
-              const form = event.currentTarget as HTMLFormElement;
               rotate.mutate({ id: endpoint.id, graceHours });
             }}
             className="space-y-5"
