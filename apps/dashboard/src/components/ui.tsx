@@ -251,7 +251,7 @@ export function CopyButton({ text, label = "Copy" }: { text: string; label?: str
 /** A term and its value in a grid of facts. */
 export function Facts({ items }: { items: { term: ReactNode; value: ReactNode }[] }) {
   return (
-    <dl className="grid grid-cols-1 gap-x-6 gap-y-4 sm:grid-cols-2 lg:grid-cols-4">
+    <dl className="grid grid-cols-2 gap-x-6 gap-y-4 lg:grid-cols-4">
       {items.map((item, index) => (
         <div key={index} className="min-w-0">
           <dt className="text-xs font-medium tracking-wide text-zinc-500 uppercase dark:text-zinc-400">

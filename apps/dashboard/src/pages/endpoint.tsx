@@ -188,7 +188,11 @@ function RedeliverFailed({
       }
     >
       <p>
-        Since {dateTime(failed.since)}. They keep their webhook-id, so your CRM can skip any it already has.
+        {/* Counted from the last success; for an endpoint that never had one, from its start. */}
+        {new Date(failed.since).getTime() > 0
+          ? `Since ${dateTime(failed.since)}. `
+          : "It never delivered one yet. "}
+        They keep their webhook-id, so your CRM can skip any it already has.
       </p>
       {queued !== null && error === null && (
         <p role="status" className="mt-1 font-medium">

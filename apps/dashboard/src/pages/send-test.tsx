@@ -233,11 +233,11 @@ function TestResult({ result }: { result: Result }) {
         </div>
       </Section>
       <Section
-        title="The JSON your CRM received"
+        title="The JSON sent to your CRM"
         description="Use it to map fields in GoHighLevel, Make.com or Zapier."
         actions={<CopyButton text={result.body} label="Copy JSON" />}
       >
-        <CodeBlock label="The JSON your CRM received" testId="test-payload">
+        <CodeBlock label="The JSON sent to your CRM" testId="test-payload">
           {payload}
         </CodeBlock>
       </Section>
