@@ -8,7 +8,7 @@ import {
 } from "@genie/schemas";
 import { RadioGroup, Switch } from "radix-ui";
 import type { ReactNode } from "react";
-import type { FieldErrors } from "../lib/form";
+import { type FieldErrors, validate } from "../lib/form";
 import { duration, plural } from "../lib/format";
 import { Button, Field, FieldError } from "./ui";
 
@@ -329,7 +329,7 @@ function HeadersEditor({
 }
 
 /** The headers to send to the API: new and replaced values, and `null` for removed saved ones. */
-export function headerPatch(rows: HeaderRow[]): Record<string, string | null> {
+function headerPatch(rows: HeaderRow[]): Record<string, string | null> {
   const patch: Record<string, string | null> = {};
   for (const row of rows) {
     const name = row.name.trim();
@@ -340,7 +340,7 @@ export function headerPatch(rows: HeaderRow[]): Record<string, string | null> {
 }
 
 /** Two rows with one name would silently replace each other (header names ignore case). */
-export function duplicateHeaderErrors(rows: HeaderRow[]): FieldErrors {
+function duplicateHeaderErrors(rows: HeaderRow[]): FieldErrors {
   const seen = new Set<string>();
   const errors: FieldErrors = {};
   for (const row of rows) {
@@ -350,4 +350,28 @@ export function duplicateHeaderErrors(rows: HeaderRow[]): FieldErrors {
     seen.add(name);
   }
   return errors;
+}
+
+/**
+ * The form's values as the API's input (plus `extra`, the id of an update), checked with the schema
+ * the server uses and for header names given twice.
+ */
+export async function checkEndpointForm<N extends "endpointCreateSchema" | "endpointUpdateSchema">(
+  schema: N,
+  values: EndpointFormValues,
+  extra: { id?: string } = {},
+) {
+  const checked = await validate(schema, {
+    ...extra,
+    crm: values.crm,
+    name: values.name,
+    url: values.url.trim(),
+    enabled: values.enabled,
+    retryPreset: values.retryPreset,
+    customHeaders: headerPatch(values.headers),
+  });
+  const errors = { ...checked.errors, ...duplicateHeaderErrors(values.headers) };
+  return checked.data && Object.keys(errors).length === 0
+    ? { data: checked.data, errors: null }
+    : { data: null, errors };
 }

@@ -292,3 +292,28 @@ export function CodeBlock({
     </section>
   );
 }
+
+/** Data a page needs could not be loaded: what, why, and a way to ask again. */
+export function LoadError({
+  title,
+  message,
+  onRetry,
+}: {
+  title: string;
+  message: string;
+  onRetry: () => void;
+}) {
+  return (
+    <Callout
+      tone="danger"
+      title={title}
+      action={
+        <Button variant="secondary" onClick={onRetry}>
+          Try again
+        </Button>
+      }
+    >
+      {message}
+    </Callout>
+  );
+}

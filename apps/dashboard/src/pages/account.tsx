@@ -1,10 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useRouteContext, useRouter } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
+import { SchemaForm } from "../components/form";
 import { useToast } from "../components/toast";
-import { Badge, Button, Callout, Field, Loading, PageHeader, Section } from "../components/ui";
+import { Badge, Button, Field, LoadError, Loading, PageHeader, Section } from "../components/ui";
 import { authClient } from "../lib/auth";
-import { type FieldErrors, preloadSchemas, useFocusFirstError, validate } from "../lib/form";
+import { type FieldErrors, validate } from "../lib/form";
 import { dateTime, timeAgo } from "../lib/format";
 import { forgetSession, trpc } from "../lib/trpc";
 
@@ -46,7 +47,6 @@ function NameSection() {
   const toast = useToast();
   const [name, setName] = useState(user.name);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const formRef = useFocusFirstError(errors);
   const save = useMutation({
     mutationFn: (value: string) => unwrap(authClient.updateUser({ name: value })),
     onSuccess: async () => {
@@ -66,11 +66,10 @@ function NameSection() {
   };
   return (
     <Section title="Profile">
-      <form
-        ref={formRef}
-        noValidate
+      <SchemaForm
+        errors={errors}
         onSubmit={submit}
-        onFocus={preloadSchemas}
+        failedTitle="The name was not saved"
         className="grid max-w-xl gap-4"
       >
         <Field label="Name" error={errors.name}>
@@ -92,7 +91,7 @@ function NameSection() {
             Save name
           </Button>
         </div>
-      </form>
+      </SchemaForm>
     </Section>
   );
 }
@@ -103,7 +102,6 @@ function PasswordSection() {
   const empty = { currentPassword: "", newPassword: "", confirm: "" };
   const [values, setValues] = useState(empty);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const formRef = useFocusFirstError(errors);
   const change = useMutation({
     mutationFn: (v: typeof empty) =>
       unwrap(
@@ -146,18 +144,12 @@ function PasswordSection() {
   });
   return (
     <Section title="Password" description="Changing it signs you out on every other device.">
-      <form
-        ref={formRef}
-        noValidate
+      <SchemaForm
+        errors={errors}
         onSubmit={submit}
-        onFocus={preloadSchemas}
+        failedTitle="The password was not changed"
         className="grid max-w-xl gap-4"
       >
-        {errors.form && (
-          <Callout tone="danger" title="The password was not changed" alert>
-            {errors.form}
-          </Callout>
-        )}
         <Field label="Current password" error={errors.currentPassword}>
           {(props) => <input {...props} {...input("currentPassword", "current-password")} />}
         </Field>
@@ -176,7 +168,7 @@ function PasswordSection() {
             Change password
           </Button>
         </div>
-      </form>
+      </SchemaForm>
     </Section>
   );
 }
@@ -215,17 +207,11 @@ function SessionsSection() {
       {sessions.isPending ? (
         <Loading label="Loading your sessions…" />
       ) : sessions.isError ? (
-        <Callout
-          tone="danger"
+        <LoadError
           title="Your sessions could not be loaded"
-          action={
-            <Button variant="secondary" onClick={() => void sessions.refetch()}>
-              Try again
-            </Button>
-          }
-        >
-          {sessions.error.message}
-        </Callout>
+          message={sessions.error.message}
+          onRetry={() => void sessions.refetch()}
+        />
       ) : (
         <ul className="divide-y divide-zinc-100 dark:divide-zinc-800">
           {sessions.data.list.map((s) => {

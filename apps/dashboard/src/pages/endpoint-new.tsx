@@ -1,15 +1,11 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
-import {
-  duplicateHeaderErrors,
-  EndpointFields,
-  type EndpointFormValues,
-  headerPatch,
-} from "../components/endpoint-fields";
+import { checkEndpointForm, EndpointFields, type EndpointFormValues } from "../components/endpoint-fields";
+import { SchemaForm } from "../components/form";
 import { SecretOnce } from "../components/secret-once";
-import { Button, Callout, PageHeader } from "../components/ui";
-import { type FieldErrors, preloadSchemas, useFocusFirstError, validate } from "../lib/form";
+import { Button, PageHeader } from "../components/ui";
+import type { FieldErrors } from "../lib/form";
 import { type Endpoint, errorMessage, serverFieldErrors, trpc } from "../lib/trpc";
 
 const EMPTY: EndpointFormValues = {
@@ -25,7 +21,6 @@ export function NewEndpointPage() {
   const queryClient = useQueryClient();
   const [values, setValues] = useState(EMPTY);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const formRef = useFocusFirstError(errors);
   const [created, setCreated] = useState<{ endpoint: Endpoint; secret: string } | null>(null);
   const create = useMutation(
     trpc.endpoints.create.mutationOptions({
@@ -44,17 +39,8 @@ export function NewEndpointPage() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const input = {
-      crm: values.crm,
-      name: values.name,
-      url: values.url.trim(),
-      enabled: values.enabled,
-      retryPreset: values.retryPreset,
-      customHeaders: headerPatch(values.headers),
-    };
-    const checked = await validate("endpointCreateSchema", input);
-    const errs = { ...checked.errors, ...duplicateHeaderErrors(values.headers) };
-    if (!checked.data || Object.keys(errs).length > 0) return setErrors(errs);
+    const checked = await checkEndpointForm("endpointCreateSchema", values);
+    if (!checked.data) return setErrors(checked.errors);
     setErrors({});
     create.mutate(checked.data);
   };
@@ -95,18 +81,12 @@ export function NewEndpointPage() {
         title="Add an endpoint"
         description="Every registration on your funnel pages is sent here as a signed webhook."
       />
-      <form
-        ref={formRef}
-        noValidate
+      <SchemaForm
+        errors={errors}
         onSubmit={submit}
-        onFocus={preloadSchemas}
+        failedTitle="The endpoint was not saved"
         className="card space-y-8 p-5 sm:p-6"
       >
-        {errors.form && (
-          <Callout tone="danger" title="The endpoint was not saved" alert>
-            {errors.form}
-          </Callout>
-        )}
         <EndpointFields values={values} onChange={setValues} errors={errors} />
         <div className="flex flex-col-reverse gap-2 border-t border-zinc-200 pt-6 sm:flex-row sm:justify-end dark:border-zinc-800">
           <Button asChild variant="secondary">
@@ -116,7 +96,7 @@ export function NewEndpointPage() {
             Create endpoint
           </Button>
         </div>
-      </form>
+      </SchemaForm>
     </>
   );
 }

@@ -4,17 +4,17 @@ import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { ConfirmDialog, Dialog } from "../components/dialog";
 import {
-  duplicateHeaderErrors,
+  checkEndpointForm,
   EndpointFields,
   type EndpointFormValues,
-  headerPatch,
   newHeaderRow,
 } from "../components/endpoint-fields";
+import { SchemaForm } from "../components/form";
 import { healthFacts, StatusBadge } from "../components/health";
 import { SecretOnce } from "../components/secret-once";
 import { useToast } from "../components/toast";
 import { Button, Callout, Facts, Loading, PageHeader, Section } from "../components/ui";
-import { type FieldErrors, preloadSchemas, useFocusFirstError, validate } from "../lib/form";
+import type { FieldErrors } from "../lib/form";
 import { dateTime, plural } from "../lib/format";
 import { type Endpoint, errorMessage, serverFieldErrors, trpc } from "../lib/trpc";
 
@@ -343,7 +343,6 @@ function SettingsSection({
   const [values, setValues] = useState(() => formValuesOf(endpoint));
   const [savedAt, setSavedAt] = useState(endpoint.updatedAt);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const formRef = useFocusFirstError(errors);
   const update = useEndpointUpdate(onReEnabled);
 
   // Re-enabling from the notice above (or a rotation) changes the endpoint: start from the saved state.
@@ -354,18 +353,8 @@ function SettingsSection({
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const input = {
-      id: endpoint.id,
-      crm: values.crm,
-      name: values.name,
-      url: values.url.trim(),
-      enabled: values.enabled,
-      retryPreset: values.retryPreset,
-      customHeaders: headerPatch(values.headers),
-    };
-    const checked = await validate("endpointUpdateSchema", input);
-    const errs = { ...checked.errors, ...duplicateHeaderErrors(values.headers) };
-    if (!checked.data || Object.keys(errs).length > 0) return setErrors(errs);
+    const checked = await checkEndpointForm("endpointUpdateSchema", values, { id: endpoint.id });
+    if (!checked.data) return setErrors(checked.errors);
     setErrors({});
     update.mutate(checked.data, {
       onSuccess: () => toast({ tone: "success", title: "Endpoint saved" }),
@@ -375,19 +364,19 @@ function SettingsSection({
 
   return (
     <Section title="Settings">
-      <form ref={formRef} noValidate onSubmit={submit} onFocus={preloadSchemas} className="space-y-8">
-        {errors.form && (
-          <Callout tone="danger" title="The changes were not saved" alert>
-            {errors.form}
-          </Callout>
-        )}
+      <SchemaForm
+        errors={errors}
+        onSubmit={submit}
+        failedTitle="The changes were not saved"
+        className="space-y-8"
+      >
         <EndpointFields values={values} onChange={setValues} errors={errors} />
         <div className="flex justify-end border-t border-zinc-200 pt-6 dark:border-zinc-800">
           <Button type="submit" busy={update.isPending}>
             Save changes
           </Button>
         </div>
-      </form>
+      </SchemaForm>
     </Section>
   );
 }

@@ -2,7 +2,7 @@ import { CRM_PRESETS } from "@genie/schemas";
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { healthFacts, StatusBadge } from "../components/health";
-import { Button, Callout, EmptyState, Facts, Loading, PageHeader } from "../components/ui";
+import { Button, Callout, EmptyState, Facts, LoadError, Loading, PageHeader } from "../components/ui";
 import { dateTime } from "../lib/format";
 import { errorMessage, trpc } from "../lib/trpc";
 
@@ -28,17 +28,11 @@ export function EndpointsPage() {
       {endpoints.isPending ? (
         <Loading label="Loading your endpoints…" />
       ) : endpoints.isError ? (
-        <Callout
-          tone="danger"
+        <LoadError
           title="Your endpoints could not be loaded"
-          action={
-            <Button variant="secondary" onClick={() => void endpoints.refetch()}>
-              Try again
-            </Button>
-          }
-        >
-          {errorMessage(endpoints.error)}
-        </Callout>
+          message={errorMessage(endpoints.error)}
+          onRetry={() => void endpoints.refetch()}
+        />
       ) : endpoints.data.length === 0 ? (
         <EmptyState title="No endpoints yet" action={addButton}>
           Add the webhook URL of your CRM (GoHighLevel, Make.com, Zapier or your own server) and every new

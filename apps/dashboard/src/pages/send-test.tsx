@@ -3,6 +3,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { RadioGroup } from "radix-ui";
 import { type FormEvent, useState } from "react";
+import { SchemaForm } from "../components/form";
 import {
   Badge,
   Button,
@@ -15,7 +16,7 @@ import {
   PageHeader,
   Section,
 } from "../components/ui";
-import { type FieldErrors, preloadSchemas, useFocusFirstError, validate } from "../lib/form";
+import { type FieldErrors, validate } from "../lib/form";
 import { errorMessage, type Outputs, serverFieldErrors, trpc } from "../lib/trpc";
 
 type Result = Outputs["webhooks"]["sendTest"];
@@ -40,7 +41,6 @@ export function SendTestPage() {
   const [target, setTarget] = useState<"saved" | "url">("saved");
   const [url, setUrl] = useState("");
   const [errors, setErrors] = useState<FieldErrors>({});
-  const formRef = useFocusFirstError(errors);
   const send = useMutation(
     trpc.webhooks.sendTest.mutationOptions({
       onError: (error) => setErrors({ form: errorMessage(error), ...serverFieldErrors(error) }),
@@ -77,11 +77,10 @@ export function SendTestPage() {
         description="One signed webhook.test delivery, answered here with what the receiver did and the exact JSON it got, so you can map its fields in your CRM."
       />
       <div className="space-y-6">
-        <form
-          ref={formRef}
-          noValidate
+        <SchemaForm
+          errors={errors}
           onSubmit={submit}
-          onFocus={preloadSchemas}
+          failedTitle="The test was not sent"
           className="card space-y-6 p-5 sm:p-6"
         >
           {endpoints.isError && (
@@ -171,15 +170,10 @@ export function SendTestPage() {
               )}
             </Field>
           )}
-          {errors.form && (
-            <Callout tone="danger" title="The test was not sent" alert>
-              {errors.form}
-            </Callout>
-          )}
           <Button type="submit" busy={send.isPending}>
             {send.isPending ? "Sending…" : "Send test webhook"}
           </Button>
-        </form>
+        </SchemaForm>
         {send.data && <TestResult result={send.data} />}
       </div>
     </>

@@ -1,8 +1,9 @@
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
-import { Button, Callout, Field } from "../components/ui";
+import { SchemaForm } from "../components/form";
+import { Button, Field } from "../components/ui";
 import { authClient } from "../lib/auth";
-import { type FieldErrors, preloadSchemas, useFocusFirstError, validate } from "../lib/form";
+import { type FieldErrors, validate } from "../lib/form";
 import { forgetSession } from "../lib/trpc";
 
 type Mode = "sign-in" | "sign-up";
@@ -35,7 +36,6 @@ function AuthPage({ mode }: { mode: Mode }) {
   const navigate = useNavigate();
   const [values, setValues] = useState({ name: "", email: "", password: "" });
   const [errors, setErrors] = useState<FieldErrors>({});
-  const formRef = useFocusFirstError(errors);
   const [busy, setBusy] = useState(false);
   const signingUp = mode === "sign-up";
 
@@ -88,8 +88,12 @@ function AuthPage({ mode }: { mode: Mode }) {
               ? "Sign in to continue where you were."
               : "Welcome back."}
         </p>
-        <form ref={formRef} noValidate onSubmit={submit} onFocus={preloadSchemas} className="mt-6 space-y-4">
-          {errors.form && <Callout tone="danger" title={errors.form} alert />}
+        <SchemaForm
+          errors={errors}
+          onSubmit={submit}
+          failedTitle="Could not continue"
+          className="mt-6 space-y-4"
+        >
           {signingUp && (
             <Field label="Your name" error={errors.name}>
               {(props) => <input {...props} {...field("name")} className="input" autoComplete="name" />}
@@ -118,7 +122,7 @@ function AuthPage({ mode }: { mode: Mode }) {
           <Button type="submit" busy={busy} className="w-full">
             {signingUp ? "Create account" : "Sign in"}
           </Button>
-        </form>
+        </SchemaForm>
       </div>
       <p className="hint mt-6">
         {signingUp ? "Have an account? " : "New to Genie? "}
