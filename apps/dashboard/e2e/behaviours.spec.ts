@@ -83,3 +83,19 @@ test("an endpoint can be added by keyboard alone", async ({ page, receiver }) =>
   await expect(page.getByRole("heading", { name: "Endpoint created" })).toBeVisible();
   await expect(page.getByTestId("signing-secret")).toHaveText(/^whsec_/);
 });
+
+test("when the server cannot be reached, the page says so and recovers on Try again", async ({ page }) => {
+  await signUp(page, newAccount());
+  await page.route("**/trpc/endpoints.*", (route) => route.abort("connectionrefused"));
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Send test" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Endpoints" }).click();
+  await page.reload();
+  await expect(page.getByText("Your endpoints could not be loaded")).toBeVisible();
+  const banner = page.getByRole("alert").filter({ hasText: "Genie's server could not be reached" });
+  await expect(banner).toBeVisible();
+
+  await page.unroute("**/trpc/endpoints.*");
+  await banner.getByRole("button", { name: "Try again" }).click();
+  await expect(page.getByRole("heading", { name: "No endpoints yet" })).toBeVisible();
+  await expect(banner).toHaveCount(0);
+});

@@ -23,15 +23,17 @@ export function serverFieldErrors(error: unknown): Record<string, string> {
   );
 }
 
+/** The request got no answer from the server (offline, server down): fetch's TypeError, wrapped. */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof TRPCClientError && (error.cause instanceof TypeError || !error.data);
+}
+
+export const UNREACHABLE_MESSAGE =
+  "Genie's server could not be reached. Check your connection, then try again.";
+
 /** A sentence for any error: the server's own message, or what to do when it could not be reached. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof TRPCClientError) {
-    // A fetch that never got an answer surfaces as a TRPCClientError wrapping a TypeError.
-    if (error.cause instanceof TypeError || !error.data) {
-      return "Genie's server could not be reached. Check your connection, then try again.";
-    }
-    return error.message;
-  }
+  if (isUnreachable(error)) return UNREACHABLE_MESSAGE;
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -3,7 +3,7 @@ import { Link, Outlet, useRouteContext } from "@tanstack/react-router";
 import { lazy, Suspense, useState, useSyncExternalStore } from "react";
 import { AccountButton } from "../components/account-button";
 import { Button } from "../components/ui";
-import { errorMessage } from "../lib/trpc";
+import { isUnreachable, UNREACHABLE_MESSAGE } from "../lib/trpc";
 
 /** The pages of the app; the next ones (overview, logs, funnels, contacts) join this list as they exist. */
 const NAV = [
@@ -100,23 +100,17 @@ function AccountMenu({ wide = false }: { wide?: boolean }) {
 function ServerUnreachable() {
   const queryClient = useQueryClient();
   const cache = queryClient.getQueryCache();
-  const message = useSyncExternalStore(
+  const unreachable = useSyncExternalStore(
     (onChange) => cache.subscribe(onChange),
-    () => {
-      for (const query of cache.getAll()) {
-        const text = query.state.status === "error" ? errorMessage(query.state.error) : null;
-        if (text?.startsWith("Genie's server could not be reached")) return text;
-      }
-      return null;
-    },
+    () => cache.getAll().some((query) => query.state.status === "error" && isUnreachable(query.state.error)),
   );
-  if (!message) return null;
+  if (!unreachable) return null;
   return (
     <div
       role="alert"
       className="flex flex-wrap items-center justify-between gap-3 border-b border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900 sm:px-8 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-200"
     >
-      <span>{message}</span>
+      <span>{UNREACHABLE_MESSAGE}</span>
       <Button variant="secondary" onClick={() => void queryClient.refetchQueries({ type: "active" })}>
         Try again
       </Button>

@@ -4,7 +4,7 @@ import { SchemaForm } from "../components/form";
 import { Button, Field } from "../components/ui";
 import { authClient } from "../lib/auth";
 import { type FieldErrors, validate } from "../lib/form";
-import { forgetSession } from "../lib/trpc";
+import { forgetSession, UNREACHABLE_MESSAGE } from "../lib/trpc";
 
 type Mode = "sign-in" | "sign-up";
 
@@ -59,7 +59,7 @@ function AuthPage({ mode }: { mode: Mode }) {
       forgetSession();
       await navigate({ href: search.redirect ?? "/endpoints", replace: true });
     } catch {
-      setErrors({ form: "Genie's server could not be reached. Check your connection, then try again." });
+      setErrors({ form: UNREACHABLE_MESSAGE });
     } finally {
       setBusy(false);
     }
