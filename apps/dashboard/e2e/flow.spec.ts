@@ -65,6 +65,9 @@ test("connect Zapier, prove it, recover from a 410, rotate, change the password 
         await expect(page.getByTestId("disabled-reason")).toContainText("410 Gone", { timeout: 2_000 });
       }).toPass({ timeout: 20_000 });
       await expect(page.getByText(/^Disabled on /)).toBeVisible();
+      // Shown once: the endpoint's page has only its hint.
+      await expect(page.getByText(secret)).toHaveCount(0);
+      await expect(page.getByText(`whsec_…${secret.slice(-4)}`)).toBeVisible();
       return page.url();
     });
 

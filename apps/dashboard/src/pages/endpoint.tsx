@@ -1,8 +1,7 @@
 import { CRM_PRESETS } from "@genie/schemas";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
-import { type FormEvent, useState } from "react";
-import { ConfirmDialog, Dialog } from "../components/dialog";
+import { type FormEvent, lazy, Suspense, useState } from "react";
 import {
   checkEndpointForm,
   EndpointFields,
@@ -17,6 +16,13 @@ import { Button, Callout, Facts, Loading, PageHeader, Section } from "../compone
 import type { FieldErrors } from "../lib/form";
 import { dateTime, plural } from "../lib/format";
 import { type Endpoint, errorMessage, serverFieldErrors, trpc } from "../lib/trpc";
+
+// The dialogs (Radix, with its focus trap and scroll lock) load when first wanted, on hover or focus
+// of the button that opens them: this page is the heaviest first visit (scripts/bundle-budget.mjs).
+const loadDialogs = () => import("../components/dialog");
+const Dialog = lazy(() => loadDialogs().then((m) => ({ default: m.Dialog })));
+const ConfirmDialog = lazy(() => loadDialogs().then((m) => ({ default: m.ConfirmDialog })));
+const preloadDialogs = () => void loadDialogs();
 
 /** What an outage left behind, reported when the endpoint is enabled again. */
 type FailedMeanwhile = { count: number; since: string };
@@ -242,7 +248,12 @@ function SecretSection({ endpoint }: { endpoint: Endpoint }) {
       title="Signing secret"
       description="Every delivery is signed with it, so your receiver can tell it really comes from Genie."
       actions={
-        <Button variant="secondary" onClick={() => setOpen(true)}>
+        <Button
+          variant="secondary"
+          onPointerEnter={preloadDialogs}
+          onFocus={preloadDialogs}
+          onClick={() => setOpen(true)}
+        >
           Rotate secret
         </Button>
       }
@@ -258,65 +269,69 @@ function SecretSection({ endpoint }: { endpoint: Endpoint }) {
           },
         ]}
       />
-      <Dialog
-        open={open}
-        onOpenChange={close}
-        title={secret ? "Your new signing secret" : "Rotate the signing secret"}
-        description={
-          secret
-            ? undefined
-            : "Genie makes a new secret. Until your receiver uses it, the current one can keep signing beside it."
-        }
-      >
-        {secret ? (
-          <div className="space-y-5">
-            <SecretOnce secret={secret} />
-            <div className="flex justify-end">
-              <Button onClick={() => close(false)}>I have copied it</Button>
-            </div>
-          </div>
-        ) : (
-          <form
-            onSubmit={(event) => {
-              event.preventDefault();
-              rotate.mutate({ id: endpoint.id, graceHours });
-            }}
-            className="space-y-5"
+      <Suspense fallback={null}>
+        {open && (
+          <Dialog
+            open={open}
+            onOpenChange={close}
+            title={secret ? "Your new signing secret" : "Rotate the signing secret"}
+            description={
+              secret
+                ? undefined
+                : "Genie makes a new secret. Until your receiver uses it, the current one can keep signing beside it."
+            }
           >
-            <div className="space-y-1.5">
-              <label htmlFor="grace" className="label">
-                Keep the current secret signing for
-              </label>
-              <select
-                id="grace"
-                className="input"
-                value={graceHours}
-                onChange={(e) => setGraceHours(Number(e.target.value))}
+            {secret ? (
+              <div className="space-y-5">
+                <SecretOnce secret={secret} />
+                <div className="flex justify-end">
+                  <Button onClick={() => close(false)}>I have copied it</Button>
+                </div>
+              </div>
+            ) : (
+              <form
+                onSubmit={(event) => {
+                  event.preventDefault();
+                  rotate.mutate({ id: endpoint.id, graceHours });
+                }}
+                className="space-y-5"
               >
-                {GRACE_CHOICES.map((choice) => (
-                  <option key={choice.hours} value={choice.hours}>
-                    {choice.label}
-                  </option>
-                ))}
-              </select>
-              <p className="hint">During this time each delivery carries both signatures.</p>
-            </div>
-            {rotate.isError && (
-              <p role="alert" className="text-sm font-medium text-red-700 dark:text-red-400">
-                {errorMessage(rotate.error)}
-              </p>
+                <div className="space-y-1.5">
+                  <label htmlFor="grace" className="label">
+                    Keep the current secret signing for
+                  </label>
+                  <select
+                    id="grace"
+                    className="input"
+                    value={graceHours}
+                    onChange={(e) => setGraceHours(Number(e.target.value))}
+                  >
+                    {GRACE_CHOICES.map((choice) => (
+                      <option key={choice.hours} value={choice.hours}>
+                        {choice.label}
+                      </option>
+                    ))}
+                  </select>
+                  <p className="hint">During this time each delivery carries both signatures.</p>
+                </div>
+                {rotate.isError && (
+                  <p role="alert" className="text-sm font-medium text-red-700 dark:text-red-400">
+                    {errorMessage(rotate.error)}
+                  </p>
+                )}
+                <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
+                  <Button variant="secondary" onClick={() => close(false)}>
+                    Cancel
+                  </Button>
+                  <Button type="submit" busy={rotate.isPending}>
+                    Rotate secret
+                  </Button>
+                </div>
+              </form>
             )}
-            <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-              <Button variant="secondary" onClick={() => close(false)}>
-                Cancel
-              </Button>
-              <Button type="submit" busy={rotate.isPending}>
-                Rotate secret
-              </Button>
-            </div>
-          </form>
+          </Dialog>
         )}
-      </Dialog>
+      </Suspense>
     </Section>
   );
 }
@@ -401,21 +416,30 @@ function DeleteSection({ endpoint }: { endpoint: Endpoint }) {
         title="Delete this endpoint"
         description="Its pending deliveries are dropped; past attempts stay in the delivery log. This cannot be undone."
         actions={
-          <Button variant="danger" onClick={() => setOpen(true)}>
+          <Button
+            variant="danger"
+            onPointerEnter={preloadDialogs}
+            onFocus={preloadDialogs}
+            onClick={() => setOpen(true)}
+          >
             Delete endpoint
           </Button>
         }
       />
-      <ConfirmDialog
-        open={open}
-        onOpenChange={setOpen}
-        title="Delete this endpoint?"
-        description={`Registrations will no longer be sent to ${endpoint.url}. Pending deliveries to it are dropped.`}
-        confirmLabel="Delete endpoint"
-        busy={remove.isPending}
-        error={remove.isError ? errorMessage(remove.error) : null}
-        onConfirm={() => remove.mutate({ id: endpoint.id })}
-      />
+      <Suspense fallback={null}>
+        {open && (
+          <ConfirmDialog
+            open={open}
+            onOpenChange={setOpen}
+            title="Delete this endpoint?"
+            description={`Registrations will no longer be sent to ${endpoint.url}. Pending deliveries to it are dropped.`}
+            confirmLabel="Delete endpoint"
+            busy={remove.isPending}
+            error={remove.isError ? errorMessage(remove.error) : null}
+            onConfirm={() => remove.mutate({ id: endpoint.id })}
+          />
+        )}
+      </Suspense>
     </>
   );
 }
