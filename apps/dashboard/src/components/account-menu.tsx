@@ -1,6 +1,5 @@
 import { Link, useNavigate } from "@tanstack/react-router";
 import { DropdownMenu } from "radix-ui";
-import { forgetSession } from "../lib/trpc";
 import { AccountButton } from "./account-button";
 
 const MENU_ITEM =
@@ -23,7 +22,6 @@ export function AccountMenu({
   const signOut = async () => {
     const { signOut } = await import("../lib/auth");
     await signOut();
-    forgetSession();
     await navigate({ to: "/sign-in" });
   };
   return (

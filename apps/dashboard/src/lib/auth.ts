@@ -1,4 +1,5 @@
 import { createAuthClient } from "better-auth/react";
+import { forgetSession } from "./trpc";
 
 /**
  * better-auth's own client for /api/auth/* (same origin: the dashboard is served by the server). Only
@@ -7,7 +8,8 @@ import { createAuthClient } from "better-auth/react";
  */
 export const authClient = createAuthClient();
 
-/** Ends this device's session; the caller then forgets the cached data and goes to sign-in. */
+/** Ends this device's session and forgets the cached answers of the account; then go to sign-in. */
 export async function signOut() {
   await authClient.signOut();
+  forgetSession();
 }

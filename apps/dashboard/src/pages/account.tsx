@@ -4,10 +4,10 @@ import { type FormEvent, useState } from "react";
 import { SchemaForm } from "../components/form";
 import { useToast } from "../components/toast";
 import { Badge, Button, Field, LoadError, Loading, PageHeader, Section } from "../components/ui";
-import { authClient } from "../lib/auth";
+import { authClient, signOut } from "../lib/auth";
 import { type FieldErrors, validate } from "../lib/form";
 import { dateTime, timeAgo } from "../lib/format";
-import { forgetSession, trpc } from "../lib/trpc";
+import { trpc } from "../lib/trpc";
 
 /** better-auth answers `{ data, error }`: turn an error into a thrown one for TanStack Query. */
 async function unwrap<T>(
@@ -268,8 +268,7 @@ function SignOutSection() {
           busy={busy}
           onClick={async () => {
             setBusy(true);
-            await authClient.signOut();
-            forgetSession();
+            await signOut();
             await navigate({ to: "/sign-in" });
           }}
         >
