@@ -29,7 +29,11 @@ type FailedMeanwhile = { count: number; since: string };
 
 export function EndpointPage() {
   const { endpointId } = useParams({ from: "/app/endpoints/$endpointId" });
-  const endpoint = useQuery(trpc.endpoints.byId.queryOptions({ id: endpointId }));
+  // Asked again every 30 s: the worker may disable the endpoint (a 410) while the page is open.
+  const endpoint = useQuery({
+    ...trpc.endpoints.byId.queryOptions({ id: endpointId }),
+    refetchInterval: 30_000,
+  });
   const health = useQuery({ ...trpc.endpoints.health.queryOptions(), refetchInterval: 30_000 });
   const [failedMeanwhile, setFailedMeanwhile] = useState<FailedMeanwhile | null>(null);
 
@@ -40,9 +44,14 @@ export function EndpointPage() {
         tone="danger"
         title="This endpoint could not be loaded"
         action={
-          <Button asChild variant="secondary">
-            <Link to="/endpoints">Back to endpoints</Link>
-          </Button>
+          <>
+            <Button variant="secondary" onClick={() => void endpoint.refetch()}>
+              Try again
+            </Button>
+            <Button asChild variant="secondary">
+              <Link to="/endpoints">Back to endpoints</Link>
+            </Button>
+          </>
         }
       >
         {errorMessage(endpoint.error)}

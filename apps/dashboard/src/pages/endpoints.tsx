@@ -7,7 +7,8 @@ import { dateTime } from "../lib/format";
 import { errorMessage, trpc } from "../lib/trpc";
 
 export function EndpointsPage() {
-  const endpoints = useQuery(trpc.endpoints.list.queryOptions());
+  // Asked again every 30 s, like the health below: the worker may disable an endpoint meanwhile.
+  const endpoints = useQuery({ ...trpc.endpoints.list.queryOptions(), refetchInterval: 30_000 });
   // Health is a separate, heavier query: the list shows at once and the figures fill in.
   const health = useQuery({ ...trpc.endpoints.health.queryOptions(), refetchInterval: 30_000 });
   const healthOf = (id: string) => health.data?.find((h) => h.endpointId === id);
