@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import fastifyStatic from "@fastify/static";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { type AuthSettings, createAuth } from "./auth";
 import type { HttpSettings, Role } from "./config";
 import { createContextFactory } from "./context";
+import { dashboardRoutes } from "./dashboard";
 import type { Database } from "./db";
 import type { DeliveryWaker } from "./delivery/contract";
 import { isAppError } from "./errors";
@@ -107,9 +107,7 @@ export async function buildServer({
   });
 
   // The dashboard is a static SPA built by Vite; `pnpm start` builds it first.
-  if (existsSync(dashboardDir)) {
-    await app.register(fastifyStatic, { root: dashboardDir });
-  }
+  if (existsSync(dashboardDir)) await app.register(dashboardRoutes, { root: dashboardDir });
 
   return app;
 }

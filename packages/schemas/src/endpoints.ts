@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { storableText, timestampSchema } from "./common";
+import { CRM_KINDS, RETRY_PRESET_NAMES } from "./endpoint-options";
 import {
   HOP_BY_HOP_HEADER_NAMES,
   MAX_CUSTOM_HEADERS,
@@ -8,30 +9,6 @@ import {
   RESERVED_HEADER_NAMES,
   SUBSCRIBABLE_EVENTS,
 } from "./limits";
-
-export const CRM_KINDS = ["gohighlevel", "make", "zapier", "custom"] as const;
-export type CrmKind = (typeof CRM_KINDS)[number];
-
-export const RETRY_PRESET_NAMES = ["standard", "extended"] as const;
-export type RetryPresetName = (typeof RETRY_PRESET_NAMES)[number];
-
-/** Where each CRM's webhook URL is found and what it checks: hints for the form, no separate code paths. */
-export const CRM_PRESETS: Record<CrmKind, { label: string; hint: string; suggestedHeader?: string }> = {
-  gohighlevel: {
-    label: "GoHighLevel",
-    hint: "Automation → Workflows → trigger “Inbound Webhook”: paste its URL here.",
-  },
-  make: {
-    label: "Make.com",
-    hint: "Scenario → Webhooks → Custom webhook: paste its URL; add its API key as a custom header.",
-    suggestedHeader: "x-make-apikey",
-  },
-  zapier: { label: "Zapier", hint: "Zap trigger “Webhooks by Zapier” → Catch Hook: paste its URL here." },
-  custom: {
-    label: "Custom endpoint",
-    hint: "Verify `webhook-signature` with any Standard Webhooks library, or `x-webhook-signature` (hex HMAC).",
-  },
-};
 
 const headerName = z
   .string()
@@ -210,3 +187,19 @@ export const endpointUpdatedSchema = z.object({
   /** Set when this update re-enabled the endpoint: redeliver them with `deliveries.redeliverFailed`. */
   failedWhileDisabled: z.object({ count: z.number(), since: timestampSchema }).nullable(),
 });
+
+/**
+ * endpoints.health: how each endpoint's real deliveries have gone (test sends are left out, so a
+ * test cannot make a failing endpoint look healthy).
+ */
+export const endpointHealthSchema = z.object({
+  endpointId: z.string(),
+  lastSuccessAt: timestampSchema.nullable(),
+  lastFailureAt: timestampSchema.nullable(),
+  /** Failed attempts since the last successful one (all of them when none ever succeeded). */
+  failuresInARow: z.number(),
+  /** Attempts in the last 24 hours and the share of them that succeeded (0–1, null without attempts). */
+  attempts24h: z.number(),
+  successRate24h: z.number().nullable(),
+});
+export type EndpointHealth = z.input<typeof endpointHealthSchema>;

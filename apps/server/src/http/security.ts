@@ -24,6 +24,8 @@ export function serverOptionsOf(settings: HttpSettings) {
     trustProxy:
       typeof trustProxy === "number" ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     bodyLimit: settings.bodyLimitBytes,
+    // tRPC's batch link joins procedure names into the path: Fastify's default 100 characters would 404.
+    routerOptions: { maxParamLength: 5000 },
     requestTimeout: requestTimeoutMs,
     keepAliveTimeout: keepAliveTimeoutMs,
     connectionTimeout: Math.max(MIN_IDLE_SOCKET_MS, keepAliveTimeoutMs + 5000),

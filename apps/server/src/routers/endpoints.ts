@@ -1,6 +1,7 @@
 import {
   byIdSchema,
   endpointCreateSchema,
+  endpointHealthSchema,
   endpointSchema,
   endpointUpdatedSchema,
   endpointUpdateSchema,
@@ -9,6 +10,7 @@ import {
 } from "@genie/schemas";
 import { z } from "zod";
 import { accountLimit } from "../limits";
+import { endpointHealth } from "../services/endpoint-health";
 import * as endpoints from "../services/endpoints";
 import { protectedProcedure, router } from "../trpc";
 
@@ -17,6 +19,11 @@ export const endpointsRouter = router({
   list: protectedProcedure
     .output(z.array(endpointSchema))
     .query(({ ctx }) => endpoints.listEndpoints(ctx.db, ctx.session.userId)),
+
+  /** Last success, last failure, failures in a row and the 24 h success rate of every endpoint. */
+  health: protectedProcedure
+    .output(z.array(endpointHealthSchema))
+    .query(({ ctx }) => endpointHealth(ctx.db, ctx.session.userId)),
 
   byId: protectedProcedure
     .input(byIdSchema)

@@ -30,6 +30,7 @@ const scoped = (call: Case["call"]): Case => ({ kind: "scoped", call });
 const CASES: Record<string, Case> = {
   "account.me": scoped((api) => api.account.me()),
   "endpoints.list": scoped((api) => api.endpoints.list()),
+  "endpoints.health": scoped((api) => api.endpoints.health()),
   "endpoints.byId": byId((api, a) => api.endpoints.byId({ id: a.endpointId })),
   "endpoints.create": scoped((api) => api.endpoints.create({ url: "https://crm.example.com/new" })),
   "endpoints.update": byId((api, a) =>

@@ -1,0 +1,90 @@
+import type { AppRouter } from "@genie/server/router";
+import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
+import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import type { inferRouterOutputs } from "@trpc/server";
+import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
+
+/** What each procedure returns, as the browser receives it (dates are ISO strings: no transformer). */
+export type Outputs = inferRouterOutputs<AppRouter>;
+export type Endpoint = Outputs["endpoints"]["list"][number];
+export type EndpointHealth = Outputs["endpoints"]["health"][number];
+
+/** True when the server said "sign in first": the session ended or was revoked. */
+export function isUnauthorized(error: unknown): boolean {
+  return error instanceof TRPCClientError && error.data?.code === "UNAUTHORIZED";
+}
+
+/** The field errors of a rejected input (the server's errorFormatter adds them), by field name. */
+export function serverFieldErrors(error: unknown): Record<string, string> {
+  if (!(error instanceof TRPCClientError)) return {};
+  const fields = (error.data?.fieldErrors ?? {}) as Record<string, string[] | undefined>;
+  return Object.fromEntries(
+    Object.entries(fields).flatMap(([name, messages]) => (messages?.[0] ? [[name, messages[0]]] : [])),
+  );
+}
+
+/** The request got no answer from the server (offline, server down): fetch's TypeError, wrapped. */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof TRPCClientError && (error.cause instanceof TypeError || !error.data);
+}
+
+export const UNREACHABLE_MESSAGE =
+  "Genie's server could not be reached. Check your connection, then try again.";
+
+/** A sentence for any error: the server's own message, or what to do when it could not be reached. */
+export function errorMessage(error: unknown): string {
+  if (isUnreachable(error)) return UNREACHABLE_MESSAGE;
+  return error instanceof Error ? error.message : String(error);
+}
+
+let onUnauthorized: () => void = () => {};
+/** The router sets this: an expired session anywhere sends the owner to sign in, then back. */
+export function setUnauthorizedHandler(handler: () => void) {
+  onUnauthorized = handler;
+}
+
+export const queryClient = new QueryClient({
+  // The session check before each page handles its own UNAUTHORIZED (it redirects with the target).
+  queryCache: new QueryCache({
+    onError: (error, query) => {
+      if (isUnauthorized(error) && !query.meta?.sessionCheck) onUnauthorized();
+    },
+  }),
+  mutationCache: new MutationCache({
+    onError: (error) => {
+      if (isUnauthorized(error)) onUnauthorized();
+    },
+  }),
+  defaultOptions: {
+    queries: {
+      staleTime: 10_000,
+      // A signed-out session or a missing endpoint will not fix itself by asking again.
+      retry: (failures, error) =>
+        failures < 2 && !(error instanceof TRPCClientError && error.data?.httpStatus < 500),
+    },
+  },
+});
+
+/** After sign-in, sign-out or a revoked session: forget every cached answer of the previous account. */
+export function forgetSession() {
+  queryClient.clear();
+}
+
+/** The signed-in account, or null when nobody is. Cached briefly so moving between pages is instant. */
+export async function currentAccount() {
+  try {
+    return await queryClient.fetchQuery({
+      ...trpc.account.me.queryOptions(),
+      staleTime: 30_000,
+      meta: { sessionCheck: true },
+    });
+  } catch (error) {
+    if (isUnauthorized(error)) return null;
+    throw error;
+  }
+}
+
+const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "/trpc" })] });
+
+/** `useQuery(trpc.endpoints.list.queryOptions())`: typed by the server's router, nothing imported at run time. */
+export const trpc = createTRPCOptionsProxy<AppRouter>({ client, queryClient });
