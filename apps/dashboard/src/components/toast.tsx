@@ -1,6 +1,6 @@
 import { createContext, lazy, type ReactNode, Suspense, useCallback, useContext, useState } from "react";
+import type { Note } from "./toasts";
 
-export type Note = { id: number; title: string; description?: string; tone: "success" | "error" };
 type Notify = (note: Omit<Note, "id">) => void;
 
 const ToastContext = createContext<Notify>(() => {});

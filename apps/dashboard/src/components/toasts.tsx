@@ -1,5 +1,7 @@
 import { Toast } from "radix-ui";
-import type { Note } from "./toast";
+
+/** One toast: owned here, where notes are shown, so the lazily loaded module imports nothing back. */
+export type Note = { id: number; title: string; description?: string; tone: "success" | "error" };
 
 /** The toasts themselves (Radix: announced to screen readers, F8 reaches them, swipe or Escape closes). */
 export function Toasts({ notes, onDismiss }: { notes: Note[]; onDismiss: (id: number) => void }) {
