@@ -114,7 +114,8 @@ export async function attemptDelivery(
     retryDelayMs,
     disableEndpointReason:
       outcome === "disable"
-        ? `The receiver answered 410 Gone on ${new Date().toISOString()}; delivery stopped.`
+        ? // When is the endpoint's disabledAt, shown beside this in the owner's own time zone.
+          "The receiver answered 410 Gone (this URL no longer exists); delivery stopped. Re-enable once the URL is right."
         : null,
   };
 }
