@@ -14,11 +14,12 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { Agent, request } from "undici";
 import { openDatabase } from "../src/db";
-import { runAdminStatement } from "../test/support/databases";
+import { runAdminStatement, TEST_ENCRYPTION_KEY } from "../test/support/databases";
 import { registrationBody, seedAccount } from "../test/support/fixtures";
 import { type ServerProcess, startServer, waitForListening } from "../test/support/process";
 import { type ReceivedRequest, type Script, startReceiver, waitFor } from "../test/support/receiver";
 
+const TEST_KEYS = { key: TEST_ENCRYPTION_KEY, oldKeys: [] };
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 64;
@@ -100,7 +101,7 @@ async function load(url: string, body: string, connections = CONNECTIONS, second
 /** A Genie with one account whose endpoint is `endpointUrl`; returns its URL and a valid body. */
 async function genieWithAccount(endpointUrl: string, extraEnv: Record<string, string> = {}) {
   const databaseUrl = await freshDatabase();
-  const db = await openDatabase({ kind: "postgres", url: databaseUrl });
+  const db = await openDatabase({ kind: "postgres", url: databaseUrl, encryption: TEST_KEYS });
   const account = await seedAccount(db.prisma, { endpointUrls: [endpointUrl] });
   const server = startServer(
     genieEnv(databaseUrl, {
@@ -163,7 +164,7 @@ async function deliveryThroughput() {
   const total = Number(process.env.BENCH_DELIVERIES ?? 20_000);
   const receiver = await startReceiver();
   const databaseUrl = await freshDatabase();
-  const db = await openDatabase({ kind: "postgres", url: databaseUrl });
+  const db = await openDatabase({ kind: "postgres", url: databaseUrl, encryption: TEST_KEYS });
   const account = await seedAccount(db.prisma, { endpointUrls: [receiver.url("/ok")] });
   const body = JSON.stringify(registrationBody(account)).padEnd(650, " ");
   // Fill the outbox with no worker running, then time one worker draining it.

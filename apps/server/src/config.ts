@@ -6,6 +6,10 @@ import { z } from "zod";
 export const ROLES = ["all", "api", "worker"] as const;
 export type Role = (typeof ROLES)[number];
 
+/** 32 bytes: base64 (as `openssl rand -base64 32` prints) or hex. db/encryption.ts checks the bytes. */
+const ENCRYPTION_KEY = /^(?:[A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/;
+const ENCRYPTION_KEY_RULE = "must be 32 bytes in base64 (44 characters) or hex (64)";
+
 const envSchema = z.object({
   PORT: z.coerce
     .number({ error: "must be a port number" })
@@ -45,17 +49,31 @@ const envSchema = z.object({
     .max(24 * 365)
     .default(72),
   BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  GENIE_ENCRYPTION_KEY: z.string().regex(ENCRYPTION_KEY, ENCRYPTION_KEY_RULE).optional(),
+  GENIE_ENCRYPTION_KEYS_OLD: z
+    .string()
+    .default("")
+    .transform((list) => list.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.string().regex(ENCRYPTION_KEY, `each ${ENCRYPTION_KEY_RULE}`))),
+  GENIE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 /** Variables whose value must never appear in an error message. */
-const SECRET_VARIABLES = new Set(["BETTER_AUTH_SECRET", "DATABASE_URL"]);
+const SECRET_VARIABLES = new Set([
+  "BETTER_AUTH_SECRET",
+  "DATABASE_URL",
+  "GENIE_ENCRYPTION_KEY",
+  "GENIE_ENCRYPTION_KEYS_OLD",
+]);
 
 export type Config = {
   port: number;
   host: string;
   role: Role;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
-  database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
+  database:
+    | { kind: "postgres"; url: string; encryption?: EncryptionKeys }
+    | { kind: "pglite"; dataDir: string; encryption?: EncryptionKeys };
   /**
    * Signs session cookies (BETTER_AUTH_SECRET). Required on PostgreSQL (except by workers), where every
    * API process must share it; `null` on the embedded database means one kept in the data folder
@@ -74,7 +92,15 @@ export type Config = {
   };
   /** An endpoint whose every delivery failed for this long is disabled; 0 never disables. */
   autoDisableAfterMs: number;
+  /** On SIGTERM, how long attempts in flight may finish before they are cut (logged as aborted). */
+  shutdownGraceMs: number;
 };
+
+/**
+ * The keys that encrypt endpoint secrets and custom header values at rest (db/encryption.ts).
+ * `key` null: the embedded database's own key in its data folder; PostgreSQL requires one.
+ */
+export type EncryptionKeys = { key: string | null; oldKeys: string[] };
 
 /** A configuration that cannot work: the process prints the message and exits 1. */
 export class ConfigError extends Error {
@@ -107,14 +133,21 @@ export function loadConfig(
         "share it); `openssl rand -base64 32` makes one",
     );
   }
+  if (e.DATABASE_URL && !e.GENIE_ENCRYPTION_KEY) {
+    throw new ConfigError(
+      "invalid configuration: GENIE_ENCRYPTION_KEY must be set with DATABASE_URL (every process must " +
+        "share it; keep it apart from database backups); `openssl rand -base64 32` makes one",
+    );
+  }
+  const encryption = { key: e.GENIE_ENCRYPTION_KEY ?? null, oldKeys: e.GENIE_ENCRYPTION_KEYS_OLD };
   return {
     port: e.PORT,
     host: e.HOST,
     role,
     logLevel: e.LOG_LEVEL,
     database: e.DATABASE_URL
-      ? { kind: "postgres", url: e.DATABASE_URL }
-      : { kind: "pglite", dataDir: path.resolve(e.GENIE_DATA_DIR) },
+      ? { kind: "postgres", url: e.DATABASE_URL, encryption }
+      : { kind: "pglite", dataDir: path.resolve(e.GENIE_DATA_DIR), encryption },
     authSecret: e.BETTER_AUTH_SECRET ?? null,
     rateLimits: {
       perClientPerMinute: e.GENIE_RATE_LIMIT_PER_CLIENT,
@@ -128,6 +161,7 @@ export function loadConfig(
       pollIntervalMs: e.GENIE_POLL_INTERVAL_MS,
     },
     autoDisableAfterMs: e.GENIE_AUTO_DISABLE_HOURS * 3_600_000,
+    shutdownGraceMs: e.GENIE_SHUTDOWN_GRACE_MS,
   };
 }
 
