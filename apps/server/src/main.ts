@@ -1,11 +1,11 @@
 import { authSecretOf } from "./auth/secret";
-import { ConfigError, loadConfig } from "./config";
-import { DatabaseUnavailableError, openDatabase } from "./db";
+import { loadConfig } from "./config";
+import { openDatabase } from "./db";
 import { createDeliveryWorker } from "./delivery";
 import { startJobs } from "./jobs";
 import { serverLogger } from "./logging";
 import { buildServer } from "./server";
-import { startupFailure } from "./startup-failure";
+import { exitWithStartupFailure } from "./startup-failure";
 
 /**
  * After the grace period (GENIE_SHUTDOWN_GRACE_MS) attempts are cut; writing their outcomes and
@@ -71,13 +71,4 @@ async function main() {
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
-main().catch((error: unknown) => {
-  // Configuration, database and machine problems are the user's to fix: one clear line, no stack trace.
-  const line =
-    error instanceof ConfigError || error instanceof DatabaseUnavailableError
-      ? error.message
-      : startupFailure(error);
-  if (line) console.error(`genie: ${line}`);
-  else console.error(error);
-  process.exit(1);
-});
+main().catch(exitWithStartupFailure);

@@ -1,4 +1,20 @@
+import { ConfigError } from "./config";
+import { DatabaseUnavailableError } from "./db";
 import { storageTrouble } from "./db/errors";
+
+/**
+ * Ends a command (the server, `reencrypt`) that failed to start: configuration, database and machine
+ * problems are the user's to fix, so they get one line and no stack trace; anything else in full.
+ */
+export function exitWithStartupFailure(error: unknown): never {
+  const line =
+    error instanceof ConfigError || error instanceof DatabaseUnavailableError
+      ? error.message
+      : startupFailure(error);
+  if (line) console.error(`genie: ${line}`);
+  else console.error(error);
+  process.exit(1);
+}
 
 /**
  * One line saying what stopped the start and what to do, for failures that are the machine's (a port
