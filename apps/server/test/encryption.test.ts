@@ -138,12 +138,10 @@ describe("encryption at rest", () => {
         const db = await openDatabase(where.config);
         const account = await seedAccount(db.prisma);
         const harness = createApiHarness(db);
-        const created = await harness
-          .as(account.userId)
-          .endpoints.create({
-            url: receiver.url("/crm"),
-            customHeaders: { "x-api-key": "header-value-0123" },
-          });
+        const created = await harness.as(account.userId).endpoints.create({
+          url: receiver.url("/crm"),
+          customHeaders: { "x-api-key": "header-value-0123" },
+        });
         const oldKeyId = db.keys.currentKeyId;
         await harness.close();
         await db.close();

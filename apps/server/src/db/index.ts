@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -112,7 +112,7 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
 async function openPGlite(dataDir: string): Promise<OpenedDatabase> {
   let lock: { release(): void } | undefined;
   try {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    makeDataDir(dataDir);
     // PGlite is a single-process database: a second process on the same folder would corrupt it.
     lock = acquireDataDirLock(dataDir);
     const pglite = await openOrBuildPGlite(dataDir);
@@ -134,7 +134,8 @@ async function openPGlite(dataDir: string): Promise<OpenedDatabase> {
     };
   } catch (error) {
     lock?.release();
-    throw new DatabaseUnavailableError(`cannot open the embedded database in ${dataDir}: ${reason(error)}`, {
+    const why = storageTrouble(error) ?? diskFull(dataDir) ?? reason(error);
+    throw new DatabaseUnavailableError(`cannot open the embedded database in ${dataDir}: ${why}`, {
       cause: error,
     });
   }
@@ -168,6 +169,16 @@ async function openOrBuildPGlite(dataDir: string): Promise<PGlite> {
   return PGlite.create(final);
 }
 
+function makeDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    // A recursive mkdir on a read-only disk reports ENOENT; a plain one says why (EROFS).
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") mkdirSync(dataDir, { mode: 0o700 });
+    throw error;
+  }
+}
+
 function exists(file: string): boolean {
   try {
     statSync(file);
@@ -175,6 +186,20 @@ function exists(file: string): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw error;
+  }
+}
+
+/** Below this much free space, a failure of PGlite's WASM file system (an opaque "Aborted()") is a full disk. */
+const LOW_SPACE_BYTES = 64 * 1024 * 1024;
+
+function diskFull(dataDir: string): string | undefined {
+  try {
+    const { bavail, bsize } = statfsSync(dataDir);
+    const free = bavail * bsize;
+    if (free >= LOW_SPACE_BYTES) return undefined;
+    return `the disk is full (${Math.floor(free / 1024 / 1024)} MiB free): free some space and start again`;
+  } catch {
+    return undefined;
   }
 }
 
