@@ -45,7 +45,6 @@ async function main() {
   const jobs = worker
     ? startJobs(db.sql, config, (error, job) => app.log.error({ err: error, job }, "job failed"))
     : null;
-  console.log(`Genie is listening on ${address} (database: ${db.mode}, role: ${config.role})`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -69,6 +68,8 @@ async function main() {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // Announced once the signals are ours: whoever waits for this line may stop the process at once.
+  console.log(`Genie is listening on ${address} (database: ${db.mode}, role: ${config.role})`);
 }
 
 main().catch(exitWithStartupFailure);

@@ -12,14 +12,9 @@ import {
 } from "../src/db/encryption";
 import { KEY_FILE } from "../src/db/reseal";
 import { createApiHarness, createOwner, SEEDED_SECRETS, seedActivity } from "./support/api";
-import {
-  createTestDatabaseSpace,
-  DATABASE_MODES,
-  isModeAvailable,
-  type TestDatabaseSpace,
-} from "./support/databases";
+import { createTestDatabaseSpace, DATABASE_MODES, isModeAvailable } from "./support/databases";
 import { registrationBody, seedAccount } from "./support/fixtures";
-import { startServer, waitForListening } from "./support/process";
+import { genieEnv, postRegistration, startServer, waitForListening } from "./support/process";
 import { startReceiver, waitFor } from "./support/receiver";
 
 /** Every row of every table of the database, as text: what a dump or a backup would hold. */
@@ -146,7 +141,7 @@ describe("encryption at rest", () => {
         await harness.close();
         await db.close();
 
-        const env = processEnv(where);
+        const env = genieEnv(where);
         // With the new key alone, the old values cannot be read: the start refuses, in one line.
         const refused = startServer({ ...env, GENIE_ENCRYPTION_KEY: newKey }, [], "src/reencrypt.ts");
         if (mode === "postgres") {
@@ -182,12 +177,7 @@ describe("encryption at rest", () => {
         const server = startServer({ ...env, GENIE_ENCRYPTION_KEY: newKey });
         cleanups.push(async () => server.child.kill("SIGKILL"));
         const url = await waitForListening(server);
-        const response = await fetch(`${url}/api/contacts`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(registrationBody(account)),
-        });
-        expect(response.status).toBe(201);
+        await postRegistration(url, registrationBody(account));
         await waitFor(async () => receiver.received[0], 20_000, "the delivery");
         const [request] = receiver.received;
         expect(request?.headers["x-api-key"]).toBe("header-value-0123");
@@ -201,14 +191,3 @@ describe("encryption at rest", () => {
     );
   }
 });
-
-function processEnv(where: TestDatabaseSpace): Record<string, string> {
-  return {
-    ...(where.config.kind === "postgres"
-      ? { DATABASE_URL: where.config.url }
-      : { GENIE_DATA_DIR: where.config.dataDir }),
-    PORT: "0",
-    GENIE_SSRF_ALLOW: "127.0.0.1",
-    GENIE_POLL_INTERVAL_MS: "100",
-  };
-}

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { openDatabase } from "../src/db";
 import { createTestDatabaseSpace, DATABASE_MODES, isModeAvailable } from "./support/databases";
 import { registrationBody, seedAccount } from "./support/fixtures";
-import { startServer, waitForListening } from "./support/process";
+import { genieEnv, postRegistration, startServer, waitForListening } from "./support/process";
 import { startReceiver, waitFor } from "./support/receiver";
 
 describe("graceful shutdown", () => {
@@ -17,32 +17,19 @@ describe("graceful shutdown", () => {
       async () => {
         const space = await createTestDatabaseSpace(mode);
         cleanups.push(() => space.remove());
-        // The first attempt hangs for good (the request timeout is far longer than the test); later ones get 200.
+        // The first attempt hangs for good; later ones get 200.
         const receiver = await startReceiver({ "/crm": (n) => (n === 1 ? "hang" : undefined) });
         cleanups.push(() => receiver.close());
         const seedDb = await openDatabase(space.config);
         const account = await seedAccount(seedDb.prisma, { endpointUrls: [receiver.url("/crm")] });
         await seedDb.close();
 
-        const env = {
-          ...(space.config.kind === "postgres"
-            ? { DATABASE_URL: space.config.url }
-            : { GENIE_DATA_DIR: space.config.dataDir }),
-          PORT: "0",
-          GENIE_SSRF_ALLOW: "127.0.0.1",
-          GENIE_POLL_INTERVAL_MS: "100",
-          GENIE_DELIVERY_TIMEOUT_MS: "120000",
-          GENIE_SHUTDOWN_GRACE_MS: "300",
-        };
+        // The request timeout is far longer than the test: only the shutdown can end the first attempt.
+        const env = genieEnv(space, { GENIE_DELIVERY_TIMEOUT_MS: "120000", GENIE_SHUTDOWN_GRACE_MS: "300" });
         const first = startServer(env);
         cleanups.push(async () => first.child.kill("SIGKILL"));
         const url = await waitForListening(first);
-        const response = await fetch(`${url}/api/contacts`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(registrationBody(account)),
-        });
-        expect(response.status).toBe(201);
+        await postRegistration(url, registrationBody(account));
         const hung = await waitFor(async () => receiver.received[0], 20_000, "the first attempt");
 
         first.child.kill("SIGTERM");

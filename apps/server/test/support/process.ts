@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { TEST_ENCRYPTION_KEY } from "./databases";
+import { TEST_ENCRYPTION_KEY, type TestDatabaseSpace } from "./databases";
 
 const SERVER_DIR = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -61,4 +61,44 @@ export async function waitForListening(server: ServerProcess, timeoutMs = 30_000
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`server did not start within ${timeoutMs} ms:\n${server.output()}`);
+}
+
+/**
+ * Environment for a Genie process of a test: its database, loopback receivers allowed, short timeouts
+ * (each overridable).
+ */
+export function genieEnv(
+  space: TestDatabaseSpace,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...(space.config.kind === "postgres"
+      ? { DATABASE_URL: space.config.url }
+      : { GENIE_DATA_DIR: space.config.dataDir }),
+    PORT: "0",
+    GENIE_SSRF_ALLOW: "127.0.0.1",
+    GENIE_DELIVERY_TIMEOUT_MS: "1000",
+    GENIE_POLL_INTERVAL_MS: "100",
+    GENIE_RATE_LIMIT_PER_CLIENT: "100000",
+    ...overrides,
+  };
+}
+
+/** POSTs a registration to a running server; returns the contact id (throws unless 201). */
+export async function postRegistration(apiUrl: string, body: unknown): Promise<string> {
+  const response = await fetch(`${apiUrl}/api/contacts`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 201)
+    throw new Error(`registration answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { id: string }).id;
+}
+
+/** Stops a server with SIGTERM (graceful) and waits for it to exit; a no-op once it has. */
+export async function stopProcess(server: ServerProcess): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill("SIGTERM");
+  await server.exited;
 }
