@@ -9,7 +9,9 @@ import { openDatabase } from "../src/db";
 import { encodeCursor } from "../src/db/keyset";
 import { appRouter } from "../src/routers/_app";
 import { createCallerFactory } from "../src/trpc";
-import { runAdminStatement } from "../test/support/databases";
+import { runAdminStatement, TEST_ENCRYPTION_KEY } from "../test/support/databases";
+
+const TEST_KEYS = { key: TEST_ENCRYPTION_KEY, oldKeys: [] };
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ROWS = Number(process.env.BENCH_LOG_ROWS ?? 1_000_000);
@@ -36,7 +38,7 @@ async function main() {
   await admin(`CREATE DATABASE "${name}"`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  const db = await openDatabase({ kind: "postgres", url: url.toString() });
+  const db = await openDatabase({ kind: "postgres", url: url.toString(), encryption: TEST_KEYS });
   try {
     const fillStarted = performance.now();
     // The measured account holds 90% of the rows, a neighbour the rest (so user_id filtering is real).

@@ -16,7 +16,7 @@ import pg from "pg";
 import { Agent, request } from "undici";
 import { openDatabase } from "../src/db";
 import { WORKER_LOCK_CLASS } from "../src/delivery/session";
-import { runAdminStatement } from "../test/support/databases";
+import { runAdminStatement, TEST_ENCRYPTION_KEY } from "../test/support/databases";
 import { registrationBody, seedAccount } from "../test/support/fixtures";
 import { type ServerProcess, startServer, waitForListening } from "../test/support/process";
 import {
@@ -27,6 +27,7 @@ import {
   waitFor,
 } from "../test/support/receiver";
 
+const TEST_KEYS = { key: TEST_ENCRYPTION_KEY, oldKeys: [] };
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 64;
@@ -123,7 +124,7 @@ async function genieWithAccount(
   args: string[] = [],
 ) {
   const databaseUrl = await freshDatabase();
-  const db = await openDatabase({ kind: "postgres", url: databaseUrl });
+  const db = await openDatabase({ kind: "postgres", url: databaseUrl, encryption: TEST_KEYS });
   const account = await seedAccount(db.prisma, { endpointUrls: [endpointUrl] });
   const server = startServer(
     genieEnv(databaseUrl, {
@@ -187,7 +188,7 @@ async function deliveryThroughput() {
   const total = Number(process.env.BENCH_DELIVERIES ?? 20_000);
   const receiver = await startReceiver();
   const databaseUrl = await freshDatabase();
-  const db = await openDatabase({ kind: "postgres", url: databaseUrl });
+  const db = await openDatabase({ kind: "postgres", url: databaseUrl, encryption: TEST_KEYS });
   const account = await seedAccount(db.prisma, { endpointUrls: [receiver.url("/ok")] });
   const body = JSON.stringify(registrationBody(account)).padEnd(650, " ");
   // Fill the outbox with no worker running, then time one worker draining it.

@@ -7,7 +7,7 @@ import { openDatabase } from "../src/db";
 import { createDeliveryWorker } from "../src/delivery";
 import { runRetention } from "../src/jobs/retention";
 import { buildServer } from "../src/server";
-import { runAdminStatement } from "../test/support/databases";
+import { runAdminStatement, TEST_ENCRYPTION_KEY } from "../test/support/databases";
 import { registrationBody, seedAccount } from "../test/support/fixtures";
 import { startReceiver, waitFor } from "../test/support/receiver";
 
@@ -68,7 +68,11 @@ async function main() {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const receiver = await startReceiver();
-  const db = await openDatabase({ kind: "postgres", url: url.toString() });
+  const db = await openDatabase({
+    kind: "postgres",
+    url: url.toString(),
+    encryption: { key: TEST_ENCRYPTION_KEY, oldKeys: [] },
+  });
   try {
     const account = await seedAccount(db.prisma, { endpointUrls: [receiver.url("/crm")] });
     const worker = createDeliveryWorker(db.sql, {

@@ -8,6 +8,10 @@ import { publicUrlProblem, type TrustProxy, trustProxyOf } from "./http/settings
 export const ROLES = ["all", "api", "worker"] as const;
 export type Role = (typeof ROLES)[number];
 
+/** 32 bytes: base64 (as `openssl rand -base64 32` prints) or hex. db/encryption.ts checks the bytes. */
+const ENCRYPTION_KEY = /^(?:[A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/;
+const ENCRYPTION_KEY_RULE = "must be 32 bytes in base64 (44 characters) or hex (64)";
+
 const envSchema = z.object({
   PORT: z.coerce
     .number({ error: "must be a port number" })
@@ -100,17 +104,31 @@ const envSchema = z.object({
     .default(256 * 1024),
   GENIE_TEST_SENDS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   GENIE_TEST_SENDS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(3),
+  GENIE_ENCRYPTION_KEY: z.string().regex(ENCRYPTION_KEY, ENCRYPTION_KEY_RULE).optional(),
+  GENIE_ENCRYPTION_KEYS_OLD: z
+    .string()
+    .default("")
+    .transform((list) => list.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.string().regex(ENCRYPTION_KEY, `each ${ENCRYPTION_KEY_RULE}`))),
+  GENIE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 /** Variables whose value must never appear in an error message. */
-const SECRET_VARIABLES = new Set(["BETTER_AUTH_SECRET", "DATABASE_URL"]);
+const SECRET_VARIABLES = new Set([
+  "BETTER_AUTH_SECRET",
+  "DATABASE_URL",
+  "GENIE_ENCRYPTION_KEY",
+  "GENIE_ENCRYPTION_KEYS_OLD",
+]);
 
 export type Config = {
   port: number;
   host: string;
   role: Role;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
-  database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
+  database:
+    | { kind: "postgres"; url: string; encryption?: EncryptionKeys }
+    | { kind: "pglite"; dataDir: string; encryption?: EncryptionKeys };
   /**
    * Signs session cookies (BETTER_AUTH_SECRET). Required on PostgreSQL (except by workers), where every
    * API process must share it; `null` on the embedded database means one kept in the data folder
@@ -137,6 +155,8 @@ export type Config = {
   http: HttpSettings;
   /** Test sends each account may start per minute and have running at once (per process). */
   testSends: { perMinute: number; concurrent: number };
+  /** On SIGTERM, how long attempts in flight may finish before they are cut (logged as aborted). */
+  shutdownGraceMs: number;
 };
 
 export type HttpSettings = {
@@ -156,6 +176,12 @@ export type HttpSettings = {
   /** The largest request body of any route (the intake allows less). */
   bodyLimitBytes: number;
 };
+
+/**
+ * The keys that encrypt endpoint secrets and custom header values at rest (db/encryption.ts).
+ * `key` null: the embedded database's own key in its data folder; PostgreSQL requires one.
+ */
+export type EncryptionKeys = { key: string | null; oldKeys: string[] };
 
 /** A configuration that cannot work: the process prints the message and exits 1. */
 export class ConfigError extends Error {
@@ -194,14 +220,21 @@ export function loadConfig(
         `GENIE_REQUEST_TIMEOUT_MS=${e.GENIE_REQUEST_TIMEOUT_MS} (the headers are part of the request)`,
     );
   }
+  if (e.DATABASE_URL && !e.GENIE_ENCRYPTION_KEY) {
+    throw new ConfigError(
+      "invalid configuration: GENIE_ENCRYPTION_KEY must be set with DATABASE_URL (every process must " +
+        "share it; keep it apart from database backups); `openssl rand -base64 32` makes one",
+    );
+  }
+  const encryption = { key: e.GENIE_ENCRYPTION_KEY ?? null, oldKeys: e.GENIE_ENCRYPTION_KEYS_OLD };
   return {
     port: e.PORT,
     host: e.HOST,
     role,
     logLevel: e.LOG_LEVEL,
     database: e.DATABASE_URL
-      ? { kind: "postgres", url: e.DATABASE_URL }
-      : { kind: "pglite", dataDir: path.resolve(e.GENIE_DATA_DIR) },
+      ? { kind: "postgres", url: e.DATABASE_URL, encryption }
+      : { kind: "pglite", dataDir: path.resolve(e.GENIE_DATA_DIR), encryption },
     authSecret: e.BETTER_AUTH_SECRET ?? null,
     rateLimits: {
       perClientPerMinute: e.GENIE_RATE_LIMIT_PER_CLIENT,
@@ -226,6 +259,7 @@ export function loadConfig(
       bodyLimitBytes: e.GENIE_BODY_LIMIT_BYTES,
     },
     testSends: { perMinute: e.GENIE_TEST_SENDS_PER_MINUTE, concurrent: e.GENIE_TEST_SENDS_CONCURRENCY },
+    shutdownGraceMs: e.GENIE_SHUTDOWN_GRACE_MS,
   };
 }
 

@@ -1,16 +1,21 @@
 import { authSecretOf } from "./auth/secret";
-import { ConfigError, loadConfig } from "./config";
-import { DatabaseUnavailableError, openDatabase } from "./db";
+import { loadConfig } from "./config";
+import { openDatabase } from "./db";
 import { createDeliveryWorker } from "./delivery";
 import { startJobs } from "./jobs";
+import { serverLogger } from "./logging";
 import { buildServer } from "./server";
+import { exitWithStartupFailure } from "./startup-failure";
 
-/** How long shutdown may take before the process gives up and exits anyway. */
-const SHUTDOWN_GRACE_MS = 15_000;
-/** Of that, how long attempts in flight get to finish before their leases are given back. */
-const DRAIN_GRACE_MS = 10_000;
+/**
+ * After the grace period (GENIE_SHUTDOWN_GRACE_MS) attempts are cut; writing their outcomes and
+ * giving back leases gets this long more before the process gives up and exits 1.
+ */
+const SHUTDOWN_MARGIN_MS = 5000;
 
 async function main() {
+  // The data folder and everything Genie writes into it are private to this user, whatever the umask.
+  process.umask(0o077);
   const config = loadConfig();
   const db = await openDatabase(config.database);
   // The worker runs in `all` and `worker` roles; an API-only process's deliveries wake the workers
@@ -20,7 +25,7 @@ async function main() {
   const app = await buildServer({
     db,
     role: config.role,
-    logger: { level: config.logLevel },
+    logger: serverLogger(config.logLevel),
     http: config.http,
     intake: { ...config.rateLimits, ...(worker && { handOff: worker }) },
     ...(config.role !== "worker" && {
@@ -33,40 +38,42 @@ async function main() {
       },
     }),
   });
-  const address = await app.listen({ port: config.port, host: config.host });
+  const address = await app.listen({ port: config.port, host: config.host }).catch(async (error: unknown) => {
+    // A taken port, say: close what is open (the data folder's lock) so the next start finds it free.
+    await app.close();
+    await db.close();
+    throw error;
+  });
   worker?.start();
   // Background jobs run beside the worker (see jobs/index.ts); their failures go to the server's log.
   const jobs = worker
     ? startJobs(db.sql, config, (error, job) => app.log.error({ err: error, job }, "job failed"))
     : null;
-  console.log(`Genie is listening on ${address} (database: ${db.mode}, role: ${config.role})`);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`Genie: ${signal} received, shutting down`);
+    const limitMs = config.shutdownGraceMs + SHUTDOWN_MARGIN_MS;
     setTimeout(() => {
-      console.error(`Genie: shutdown took longer than ${SHUTDOWN_GRACE_MS} ms, exiting`);
+      console.error(`Genie: shutdown took longer than ${limitMs} ms, exiting`);
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS).unref();
-    // Stop taking registrations first, then let the worker finish and hand back its leases.
-    await app.close();
+    }, limitMs).unref();
+    // Stop taking requests and claiming work at once; attempts in flight get the grace period, then
+    // are cut (logged as aborted, retried on their schedule) and their leases given back. Requests in
+    // flight (a test send to a slow receiver) get no longer than the attempts do.
     jobs?.stop();
-    await worker?.stop(DRAIN_GRACE_MS);
+    const cutRequests = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
+    await Promise.all([app.close(), worker?.stop(config.shutdownGraceMs)]);
+    clearTimeout(cutRequests);
     await db.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // Announced once the signals are ours: whoever waits for this line may stop the process at once.
+  console.log(`Genie is listening on ${address} (database: ${db.mode}, role: ${config.role})`);
 }
 
-main().catch((error: unknown) => {
-  // Configuration and database problems are the user's to fix: one clear line, no stack trace.
-  if (error instanceof ConfigError || error instanceof DatabaseUnavailableError) {
-    console.error(`genie: ${error.message}`);
-  } else {
-    console.error(error);
-  }
-  process.exit(1);
-});
+main().catch(exitWithStartupFailure);

@@ -3,6 +3,8 @@ import { describe, expect, test } from "vitest";
 import { ConfigError, loadConfig } from "../src/config";
 
 const SECRET = "a-session-secret-of-at-least-32-characters";
+const KEY = "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=";
+const OLD_KEY = "b2xkLXRlc3QtZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM=";
 
 describe("loadConfig", () => {
   test("defaults to the embedded database under .genie on 127.0.0.1:3000", () => {
@@ -11,7 +13,11 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       role: "all",
       logLevel: "info",
-      database: { kind: "pglite", dataDir: path.resolve(".genie") },
+      database: {
+        kind: "pglite",
+        dataDir: path.resolve(".genie"),
+        encryption: { key: null, oldKeys: [] },
+      },
       authSecret: null,
       rateLimits: { perClientPerMinute: 120, perProjectPerMinute: 6000 },
       delivery: {
@@ -33,6 +39,7 @@ describe("loadConfig", () => {
         bodyLimitBytes: 256 * 1024,
       },
       testSends: { perMinute: 20, concurrent: 3 },
+      shutdownGraceMs: 10_000,
     });
   });
 
@@ -89,18 +96,47 @@ describe("loadConfig", () => {
 
   test("uses PostgreSQL when DATABASE_URL is set", () => {
     const config = loadConfig(
-      { DATABASE_URL: "postgres://genie@db.internal:5432/genie", BETTER_AUTH_SECRET: SECRET },
+      {
+        DATABASE_URL: "postgres://genie@db.internal:5432/genie",
+        BETTER_AUTH_SECRET: SECRET,
+        GENIE_ENCRYPTION_KEY: KEY,
+        GENIE_ENCRYPTION_KEYS_OLD: `${OLD_KEY}, ${"ab".repeat(32)}`,
+      },
       [],
     );
-    expect(config.database).toEqual({ kind: "postgres", url: "postgres://genie@db.internal:5432/genie" });
+    expect(config.database).toEqual({
+      kind: "postgres",
+      url: "postgres://genie@db.internal:5432/genie",
+      encryption: { key: KEY, oldKeys: [OLD_KEY, "ab".repeat(32)] },
+    });
     expect(config.authSecret).toBe(SECRET);
   });
 
   test("requires BETTER_AUTH_SECRET with PostgreSQL, except for workers, who sign no sessions", () => {
-    const env = { DATABASE_URL: "postgres://genie@db.internal:5432/genie" };
+    const env = { DATABASE_URL: "postgres://genie@db.internal:5432/genie", GENIE_ENCRYPTION_KEY: KEY };
     expect(() => loadConfig(env, [])).toThrow("BETTER_AUTH_SECRET must be set with DATABASE_URL");
     expect(() => loadConfig(env, ["--role", "api"])).toThrow(ConfigError);
     expect(loadConfig(env, ["--role", "worker"]).role).toBe("worker");
+  });
+
+  test("requires GENIE_ENCRYPTION_KEY with PostgreSQL, in every role", () => {
+    const env = { DATABASE_URL: "postgres://genie@db.internal:5432/genie", BETTER_AUTH_SECRET: SECRET };
+    for (const role of ["all", "api", "worker"]) {
+      expect(() => loadConfig(env, ["--role", role])).toThrow(
+        "GENIE_ENCRYPTION_KEY must be set with DATABASE_URL",
+      );
+    }
+  });
+
+  test("refuses an encryption key that is not 32 bytes, without printing it", () => {
+    for (const env of [
+      { GENIE_ENCRYPTION_KEY: "c2hvcnQta2V5" },
+      { GENIE_ENCRYPTION_KEYS_OLD: `${OLD_KEY},c2hvcnQta2V5` },
+    ]) {
+      expect(() => loadConfig(env, [])).toThrow("must be 32 bytes in base64 (44 characters) or hex (64)");
+      expect(() => loadConfig(env, [])).toThrow("=(hidden)");
+      expect(() => loadConfig(env, [])).not.toThrow("c2hvcnQta2V5");
+    }
   });
 
   test("never prints a secret it rejects", () => {

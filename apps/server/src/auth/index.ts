@@ -76,6 +76,9 @@ export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
       database: { generateId: false },
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
     },
+    // Verification tokens are stored hashed. better-auth 1.7.25 has no such option for session
+    // tokens: they are stored as issued (README, "What is encrypted").
+    verification: { storeIdentifier: "hashed" },
     telemetry: { enabled: false },
     logger: { level: "error" },
   });

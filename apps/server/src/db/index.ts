@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -7,9 +7,12 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { Config } from "../config";
 import { PrismaClient } from "../generated/prisma/client";
 import { acquireDataDirLock } from "./data-dir-lock";
+import type { KeyRing } from "./encryption";
+import { storageTrouble } from "./errors";
 import { applyMigrations, type MigrationStatus, migrationStatus, type SqlRunner } from "./migrate";
+import { keyRingOf, resealEndpoints } from "./reseal";
 
-export type { SqlRunner };
+export type { KeyRing, SqlRunner };
 
 export type DatabaseMode = "pglite" | "postgres";
 
@@ -23,12 +26,17 @@ export type Database = {
   prisma: PrismaClient;
   sql: SqlRunner;
   mode: DatabaseMode;
+  /** Seals endpoint secrets and custom header values before they are written (db/encryption.ts). */
+  keys: KeyRing;
+  /** Whether the schema had every migration this build knows, checked once when the database opened. */
   migrationStatus(): Promise<MigrationStatus>;
   /**
    * A new connection outside the pool, for a session that must live as long as its owner (the
    * delivery worker's liveness lock and LISTEN). PostgreSQL only: PGlite is one process, one session.
    */
   connect?: () => pg.Client;
+  /** Resolves once the database answers a trivial query; rejects when it cannot be reached. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -42,10 +50,27 @@ export class DatabaseUnavailableError extends Error {
  * node-postgres when DATABASE_URL is set, else PGlite (PostgreSQL compiled to WASM) in this process.
  */
 export async function openDatabase(config: Config["database"]): Promise<Database> {
-  return config.kind === "postgres" ? openPostgres(config.url) : openPGlite(config.dataDir);
+  const db = config.kind === "postgres" ? await openPostgres(config.url) : await openPGlite(config.dataDir);
+  try {
+    // Rows written before encryption at rest (or by an older process) are sealed now: a migration
+    // cannot do it, it does not know the key. Cheap when there is nothing to do (one scan of endpoints).
+    const keys = keyRingOf(config);
+    await resealEndpoints(db.sql, keys);
+    const migrations = await migrationStatus(db.sql);
+    return { ...db, keys, migrationStatus: async () => migrations };
+  } catch (error) {
+    await db.close();
+    const where =
+      config.kind === "postgres"
+        ? `PostgreSQL at ${describeUrl(config.url)}`
+        : `the embedded database in ${config.dataDir}`;
+    throw new DatabaseUnavailableError(`cannot open ${where}: ${reason(error)}`, { cause: error });
+  }
 }
 
-async function openPostgres(url: string): Promise<Database> {
+type OpenedDatabase = Omit<Database, "keys" | "migrationStatus">;
+
+async function openPostgres(url: string): Promise<OpenedDatabase> {
   const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5000, max: 10 });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
@@ -76,8 +101,8 @@ async function openPostgres(url: string): Promise<Database> {
     prisma,
     sql: runner,
     mode: "postgres",
-    migrationStatus: () => migrationStatus(runner),
     connect: () => new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 }),
+    ping: async () => void (await pool.query("SELECT 1")),
     async close() {
       await prisma.$disconnect();
       await pool.end();
@@ -85,18 +110,20 @@ async function openPostgres(url: string): Promise<Database> {
   };
 }
 
-/** Genie's data folder holds the PGlite database in `pglite/` and the pid file that guards it. */
-async function openPGlite(dataDir: string): Promise<Database> {
-  mkdirSync(dataDir, { recursive: true });
+/**
+ * Genie's data folder holds the PGlite database in `pglite/`, the pid file that guards it, and the
+ * generated secrets (`auth-secret`, `encryption-key`). It is private to its user: the folder 0700 and
+ * what is in it 0600 (0700 for folders), whatever the umask was when they were made.
+ */
+async function openPGlite(dataDir: string): Promise<OpenedDatabase> {
   let lock: { release(): void } | undefined;
   try {
+    makeDataDir(dataDir);
     // PGlite is a single-process database: a second process on the same folder would corrupt it.
     lock = acquireDataDirLock(dataDir);
-    const pglite = await PGlite.create(path.join(dataDir, "pglite"));
-    const runner: SqlRunner = {
-      query: async (sql, params) => (await pglite.query(sql, params)).rows as never,
-      exec: async (sql) => void (await pglite.exec(sql)),
-    };
+    const pglite = await openOrBuildPGlite(dataDir);
+    makePrivate(dataDir);
+    const runner = pgliteRunner(pglite);
     await applyMigrations(runner);
     // biome-ignore lint/suspicious/noExplicitAny: pglite-prisma-adapter's types lag Prisma 6.19.
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as any });
@@ -104,7 +131,7 @@ async function openPGlite(dataDir: string): Promise<Database> {
       prisma,
       sql: runner,
       mode: "pglite",
-      migrationStatus: () => migrationStatus(runner),
+      ping: async () => void (await pglite.query("SELECT 1")),
       async close() {
         await prisma.$disconnect();
         await pglite.close();
@@ -113,9 +140,82 @@ async function openPGlite(dataDir: string): Promise<Database> {
     };
   } catch (error) {
     lock?.release();
-    throw new DatabaseUnavailableError(`cannot open the embedded database in ${dataDir}: ${reason(error)}`, {
+    const why = storageTrouble(error) ?? diskFull(dataDir) ?? reason(error);
+    throw new DatabaseUnavailableError(`cannot open the embedded database in ${dataDir}: ${why}`, {
       cause: error,
     });
+  }
+}
+
+function pgliteRunner(pglite: PGlite): SqlRunner {
+  return {
+    query: async (sql, params) => (await pglite.query(sql, params)).rows as never,
+    exec: async (sql) => void (await pglite.exec(sql)),
+  };
+}
+
+/**
+ * The database in `pglite/`. A new one is built and migrated in `pglite.partial/` first and renamed
+ * into place once complete, so a first start that fails half-way (a full disk, say) leaves nothing a
+ * later start would try to open: it starts over.
+ */
+async function openOrBuildPGlite(dataDir: string): Promise<PGlite> {
+  const final = path.join(dataDir, "pglite");
+  if (!exists(final)) {
+    const partial = path.join(dataDir, "pglite.partial");
+    rmSync(partial, { recursive: true, force: true });
+    const building = await PGlite.create(partial);
+    try {
+      await applyMigrations(pgliteRunner(building));
+    } finally {
+      await building.close();
+    }
+    renameSync(partial, final);
+  }
+  return PGlite.create(final);
+}
+
+function makeDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    // A recursive mkdir on a read-only disk reports ENOENT; a plain one says why (EROFS).
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") mkdirSync(dataDir, { mode: 0o700 });
+    throw error;
+  }
+}
+
+function exists(file: string): boolean {
+  try {
+    statSync(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+}
+
+/** Below this much free space, a failure of PGlite's WASM file system (an opaque "Aborted()") is a full disk. */
+const LOW_SPACE_BYTES = 64 * 1024 * 1024;
+
+function diskFull(dataDir: string): string | undefined {
+  try {
+    const { bavail, bsize } = statfsSync(dataDir);
+    const free = bavail * bsize;
+    if (free >= LOW_SPACE_BYTES) return undefined;
+    return `the disk is full (${Math.floor(free / 1024 / 1024)} MiB free): free some space and start again`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Folders 0700 and files 0600 under (and including) `dir`. */
+function makePrivate(dir: string): void {
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) makePrivate(file);
+    else if (entry.isFile()) chmodSync(file, 0o600);
   }
 }
 
@@ -142,8 +242,11 @@ function describeUrl(url: string): string {
   return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
 }
 
+/** What went wrong, in one line, with what to do when it is the machine's to fix. */
 function reason(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return reason(error.errors[0]);
+  const trouble = storageTrouble(error);
+  if (trouble) return trouble;
   const e = error as { code?: string; message?: string };
-  return [e.code, e.message].filter(Boolean).join(" ") || String(error);
+  return [e.code, e.message?.split("\n")[0]].filter(Boolean).join(" ") || String(error);
 }

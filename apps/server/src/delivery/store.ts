@@ -1,5 +1,6 @@
 import { toStorableText } from "@genie/schemas";
 import type { SqlRunner } from "../db";
+import { openHeaders, openSealed } from "../db/encryption";
 import type { AttemptRecord, ClaimedDelivery } from "./contract";
 import { WORKER_LOCK_CLASS } from "./session";
 
@@ -44,9 +45,34 @@ export function claimedDelivery(
   return {
     ...delivery,
     url: endpoint.url,
-    secrets: signingSecrets(endpoint.secret, endpoint.previous_secret, endpoint.previous_secret_expires_at),
+    ...sendingCredentials(delivery.endpointId, {
+      secret: endpoint.secret,
+      previousSecret: endpoint.previous_secret,
+      previousSecretExpiresAt: endpoint.previous_secret_expires_at,
+      customHeaders: endpoint.custom_headers,
+    }),
     retryPreset: endpoint.retry_preset,
-    customHeaders: endpoint.custom_headers ?? {},
+  };
+}
+
+/**
+ * What signs an endpoint's requests and the headers they carry, decrypted from the stored (sealed)
+ * columns: the one place values are opened for sending (deliveries and test sends alike).
+ */
+export function sendingCredentials(
+  endpointId: string,
+  stored: {
+    secret: string;
+    previousSecret: string | null;
+    previousSecretExpiresAt: Date | string | null;
+    customHeaders: Record<string, string> | null;
+  },
+): Pick<ClaimedDelivery, "secrets" | "customHeaders"> {
+  return {
+    secrets: signingSecrets(stored.secret, stored.previousSecret, stored.previousSecretExpiresAt).map(
+      (value) => openSealed(value, endpointId),
+    ),
+    customHeaders: openHeaders(stored.customHeaders, endpointId),
   };
 }
 

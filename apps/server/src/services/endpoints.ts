@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type {
   ById,
   EndpointCreate,
@@ -9,6 +10,7 @@ import type {
 import { MAX_CUSTOM_HEADERS } from "@genie/schemas";
 import { generateSecret } from "@genie/webhook-core";
 import type { Database } from "../db";
+import { openSealed } from "../db/encryption";
 import { AppError, notFound } from "../errors";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { checkReceiverUrl } from "./url-check";
@@ -50,7 +52,7 @@ function headersOf(json: Prisma.JsonValue): Record<string, string> {
   return json && typeof json === "object" && !Array.isArray(json) ? (json as Record<string, string>) : {};
 }
 
-/** The masked view every response shows. */
+/** The masked view every response shows (hints come from the decrypted values, which stay here). */
 export function toEndpointView(row: EndpointRow): EndpointView {
   const { secret, customHeaders, previousSecretExpiresAt, allProjects, projects, eventTypes, ...rest } = row;
   const graceRunning = previousSecretExpiresAt && previousSecretExpiresAt.getTime() > Date.now();
@@ -64,12 +66,12 @@ export function toEndpointView(row: EndpointRow): EndpointView {
       projectIds?.length === 0
         ? "Receives no registrations: none of its projects is left (deleted). Choose projects, or all projects."
         : null,
-    secretHint: secretHint(secret),
+    secretHint: secretHint(openSealed(secret, row.id)),
     previousSecretExpiresAt: graceRunning ? previousSecretExpiresAt : null,
     // jsonb keeps its own key order: sort, so the list does not shuffle between saves.
     customHeaders: Object.entries(headersOf(customHeaders))
       .sort(([a], [b]) => a.toLowerCase().localeCompare(b.toLowerCase()))
-      .map(([name, value]) => ({ name, valueHint: headerValueHint(value) })),
+      .map(([name, value]) => ({ name, valueHint: headerValueHint(openSealed(value, row.id)) })),
   };
 }
 
@@ -123,8 +125,17 @@ export async function createEndpoint(
   const { projectIds, eventTypes, ...fields } = input;
   if (projectIds) await assertOwnProjects(db.prisma, userId, projectIds);
   const secret = generateSecret();
+  // The id is made here: sealed values are bound to their endpoint's id.
+  const id = randomUUID();
   const row = await db.prisma.webhookEndpoint.create({
-    data: { ...fields, userId, secret, ...routingData(projectIds, eventTypes) },
+    data: {
+      ...fields,
+      id,
+      userId,
+      secret: db.keys.seal(secret, id),
+      ...(fields.customHeaders && { customHeaders: db.keys.sealHeaders(fields.customHeaders, id) }),
+      ...routingData(projectIds, eventTypes),
+    },
     select: endpointSelect,
   });
   return { endpoint: toEndpointView(row), secret };
@@ -153,7 +164,9 @@ export async function updateEndpoint(
     if (input.retryPreset !== undefined) data.retryPreset = input.retryPreset;
     if (input.crm !== undefined) data.crm = input.crm;
     if (input.customHeaders !== undefined)
-      data.customHeaders = patchHeaders(current.customHeaders, input.customHeaders);
+      data.customHeaders = patchHeaders(current.customHeaders, input.customHeaders, (value) =>
+        db.keys.seal(value, current.id),
+      );
     if (input.payloadFormat !== undefined) data.payloadFormat = input.payloadFormat;
     if (input.eventTypes !== undefined) data.eventTypes = routingData(null, input.eventTypes).eventTypes;
     if (input.projectIds !== undefined) {
@@ -202,9 +215,11 @@ async function assertOwnProjects(prisma: PrismaClient, userId: string, projectId
   }
 }
 
+/** The stored headers with a patch applied; new values are sealed by `seal` before they are stored. */
 function patchHeaders(
   current: Prisma.JsonValue,
   patch: Record<string, string | null>,
+  seal: (value: string) => string,
 ): Record<string, string> {
   const headers = { ...headersOf(current) };
   for (const [name, value] of Object.entries(patch)) {
@@ -212,7 +227,7 @@ function patchHeaders(
     for (const existing of Object.keys(headers)) {
       if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
     }
-    if (value !== null) headers[name] = value;
+    if (value !== null) headers[name] = seal(value);
   }
   if (Object.keys(headers).length > MAX_CUSTOM_HEADERS) {
     throw new AppError("BAD_REQUEST", {
@@ -254,7 +269,7 @@ export async function rotateSecret(db: Database, userId: string, { id, graceHour
       previous_secret = CASE WHEN ${graceHours}::int > 0 THEN secret END,
       previous_secret_expires_at = CASE WHEN ${graceHours}::int > 0
         THEN now() + ${graceHours}::int * interval '1 hour' END,
-      secret = ${secret},
+      secret = ${db.keys.seal(secret, id)},
       updated_at = now()
     WHERE id = ${id}::uuid AND user_id = ${userId}::uuid`;
   if (rotated === 0) throw notFound("Endpoint");

@@ -9,7 +9,7 @@ import {
 import { type DeliveryResult, deliverOnce, generateSecret } from "@genie/webhook-core";
 import type { Database } from "../db";
 import { attemptHeaders, maskHeaders } from "../delivery/attempt";
-import { signingSecrets } from "../delivery/store";
+import { sendingCredentials } from "../delivery/store";
 import { isAppError, notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 import { serializeWebhook } from "../intake/payload";
@@ -151,8 +151,10 @@ async function savedTarget(db: Database, userId: string, endpointId: string): Pr
     url: endpoint.url,
     endpointId: endpoint.id,
     // Signed exactly as real deliveries are, both secrets during a rotation's grace period.
-    secrets: signingSecrets(endpoint.secret, endpoint.previousSecret, endpoint.previousSecretExpiresAt),
-    customHeaders: (endpoint.customHeaders ?? {}) as Record<string, string>,
+    ...sendingCredentials(endpoint.id, {
+      ...endpoint,
+      customHeaders: endpoint.customHeaders as Record<string, string> | null,
+    }),
     payloadFormat: endpoint.payloadFormat,
   };
 }

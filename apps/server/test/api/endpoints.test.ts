@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../../src/db";
 import { type ApiCaller, createApiHarness, createOwner } from "../support/api";
 import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "../support/databases";
+import { openedEndpoint } from "../support/fixtures";
 
 for (const mode of DATABASE_MODES) {
   describe.skipIf(!isModeAvailable(mode))(`endpoints (settings) on ${mode}`, () => {
@@ -27,10 +28,9 @@ for (const mode of DATABASE_MODES) {
       const listed = await alice.endpoints.list();
       expect(listed.map((e) => e.id)).toContain(created.endpoint.id);
       expect(JSON.stringify(listed)).not.toContain(created.secret);
-      const stored = await db.prisma.webhookEndpoint.findUniqueOrThrow({
-        where: { id: created.endpoint.id },
-      });
-      expect(stored.secret).toBe(created.secret);
+      const raw = await db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: created.endpoint.id } });
+      expect(raw.secret).toMatch(/^enc:v1:/);
+      expect((await openedEndpoint(db.prisma, created.endpoint.id)).secret).toBe(created.secret);
     });
 
     test("rotation returns a new secret and keeps the old one signing for the grace period", async () => {
@@ -40,7 +40,7 @@ for (const mode of DATABASE_MODES) {
       const expires = new Date(rotated.endpoint.previousSecretExpiresAt ?? 0).getTime();
       expect(expires - Date.now()).toBeGreaterThan(2 * 3_600_000 - 60_000);
       expect(expires - Date.now()).toBeLessThanOrEqual(2 * 3_600_000);
-      const stored = await db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+      const stored = await openedEndpoint(db.prisma, endpoint.id);
       expect([stored.secret, stored.previousSecret]).toEqual([rotated.secret, first]);
     });
 
@@ -51,7 +51,7 @@ for (const mode of DATABASE_MODES) {
           alice.endpoints.rotateSecret({ id: endpoint.id, graceHours: 1 }),
           alice.endpoints.rotateSecret({ id: endpoint.id, graceHours: 1 }),
         ]);
-        const stored = await db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+        const stored = await openedEndpoint(db.prisma, endpoint.id);
         // One ran after the other: the later one's secret is current, the earlier one's still signs.
         expect([stored.secret, stored.previousSecret].sort()).toEqual(answers.map((a) => a.secret).sort());
       }
@@ -64,7 +64,7 @@ for (const mode of DATABASE_MODES) {
           alice.endpoints.update({ id: endpoint.id, customHeaders: { [name]: `value-of-${name}` } }),
         ),
       );
-      const stored = await db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+      const stored = await openedEndpoint(db.prisma, endpoint.id);
       expect(stored.customHeaders).toEqual({
         "x-first": "value-of-x-first",
         "x-second": "value-of-x-second",
@@ -88,7 +88,7 @@ for (const mode of DATABASE_MODES) {
         customHeaders: { "X-Make-ApiKey": null, "x-extra": "value-of-extra" },
       });
       expect(updated.endpoint.customHeaders.map((h) => h.name)).toEqual(["Authorization", "x-extra"]);
-      const stored = await db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+      const stored = await openedEndpoint(db.prisma, endpoint.id);
       expect(stored.customHeaders).toEqual({ Authorization: token, "x-extra": "value-of-extra" });
     });
 

@@ -12,6 +12,12 @@ import { type Database, type DatabaseMode, openDatabase } from "../../src/db";
  */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 
+/**
+ * The key that encrypts endpoint secrets in PostgreSQL test databases (GENIE_ENCRYPTION_KEY of spawned
+ * servers too); the embedded database makes its own in the data folder.
+ */
+export const TEST_ENCRYPTION_KEY = "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=";
+
 /** The modes every database test runs in. */
 export const DATABASE_MODES: DatabaseMode[] = ["pglite", "postgres"];
 
@@ -36,7 +42,7 @@ export async function createTestDatabaseSpace(mode: DatabaseMode): Promise<TestD
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
   return {
-    config: { kind: "postgres", url: url.toString() },
+    config: { kind: "postgres", url: url.toString(), encryption: { key: TEST_ENCRYPTION_KEY, oldKeys: [] } },
     remove: () => runAdminStatement(TEST_DATABASE_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { openHeaders, openSealed } from "../../src/db/encryption";
 import type { PrismaClient } from "../../src/generated/prisma/client";
 
 export type SeededAccount = {
@@ -55,5 +56,16 @@ export function registrationBody(account: SeededAccount, overrides: Record<strin
     utm: { source: "newsletter", medium: "email", campaign: "spring" },
     fields: { company: "Acme", seats: 5 },
     ...overrides,
+  };
+}
+
+/** An endpoint row as stored, with its secrets and header values decrypted (they are stored sealed). */
+export async function openedEndpoint(prisma: PrismaClient, id: string) {
+  const row = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id } });
+  return {
+    ...row,
+    secret: openSealed(row.secret, id),
+    previousSecret: row.previousSecret === null ? null : openSealed(row.previousSecret, id),
+    customHeaders: openHeaders(row.customHeaders as Record<string, string>, id),
   };
 }

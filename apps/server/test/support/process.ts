@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { TestDatabaseSpace } from "./databases";
+import { TEST_ENCRYPTION_KEY, type TestDatabaseSpace } from "./databases";
 
 const SERVER_DIR = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -30,6 +30,9 @@ export function startServer(
       ...process.env,
       DATABASE_URL: "",
       BETTER_AUTH_SECRET: TEST_AUTH_SECRET,
+      // PostgreSQL requires a key; the embedded database makes its own in the data folder, which the
+      // test's own openDatabase of that folder then reads too.
+      ...(env.DATABASE_URL && { GENIE_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }),
       LOG_LEVEL: "warn",
       ...env,
     },
