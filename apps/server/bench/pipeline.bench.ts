@@ -434,7 +434,7 @@ async function liveWorkerSessions(url: string, n: number) {
     await waitFor(
       async () => {
         const { rows: found } = await client.query(
-          "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND granted",
+          "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
           [WORKER_LOCK_CLASS],
         );
         return found.length === n ? true : undefined;

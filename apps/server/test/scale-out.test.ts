@@ -44,7 +44,7 @@ describe("scale-out: wake-ups across processes and takeover of dead workers", ()
     await waitFor(
       async () => {
         const [row] = await db.sql.query<{ n: number }>(
-          "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND granted",
+          "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
           [WORKER_LOCK_CLASS],
         );
         return row?.n === n ? true : undefined;
@@ -240,7 +240,7 @@ describe("scale-out: wake-ups across processes and takeover of dead workers", ()
       await waitFor(async () => (hanging.seen.size === 1 ? true : undefined), 10_000, "the first attempt");
 
       await db.sql.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1",
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         [WORKER_LOCK_CLASS],
       );
       await waitFor(

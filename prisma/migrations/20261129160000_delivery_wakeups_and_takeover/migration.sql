@@ -20,7 +20,9 @@ DECLARE
   target bigint;
 BEGIN
   SELECT array_agg(objid::bigint ORDER BY objid::bigint) INTO workers FROM pg_locks
-  WHERE locktype = 'advisory' AND classid = 1734700645 AND objsubid = 2 AND granted;
+  -- pg_locks lists every database of the cluster: only this database's workers are ours to wake.
+  WHERE locktype = 'advisory' AND classid = 1734700645 AND objsubid = 2 AND granted
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database());
   IF workers IS NULL THEN
     RETURN false;
   END IF;
