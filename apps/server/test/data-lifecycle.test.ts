@@ -7,7 +7,7 @@ import { runRetention } from "../src/jobs/retention";
 import { buildServer } from "../src/server";
 import { type ApiCaller, createApiHarness, createOwner } from "./support/api";
 import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
-import { startReceiver, waitFor } from "./support/receiver";
+import { LOOPBACK_DELIVERY, startReceiver, waitFor } from "./support/receiver";
 
 const DAY = 86_400_000;
 const PASSWORD = "correct horse battery";
@@ -44,13 +44,7 @@ for (const mode of DATABASE_MODES) {
           return "hang";
         },
       });
-      worker = createDeliveryWorker(db.sql, {
-        ssrfAllow: ["127.0.0.1"],
-        timeoutMs: 5000,
-        pollIntervalMs: 100,
-        maxInFlight: 16,
-        maxInFlightPerEndpoint: 8,
-      });
+      worker = createDeliveryWorker(db.sql, { ...LOOPBACK_DELIVERY, timeoutMs: 5000, maxInFlight: 16 });
       worker.start();
       harness = createApiHarness(db);
       app = await buildServer({

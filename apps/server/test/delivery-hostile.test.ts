@@ -7,15 +7,9 @@ import { attemptDelivery, createAttemptSender } from "../src/delivery/attempt";
 import { buildServer } from "../src/server";
 import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
 import { registrationBody, seedAccount } from "./support/fixtures";
-import { startReceiver, waitFor } from "./support/receiver";
+import { LOOPBACK_DELIVERY, startReceiver, waitFor } from "./support/receiver";
 
-const DELIVERY = {
-  ssrfAllow: ["127.0.0.1"],
-  timeoutMs: 3000,
-  pollIntervalMs: 100,
-  maxInFlight: 32,
-  maxInFlightPerEndpoint: 8,
-};
+const DELIVERY = LOOPBACK_DELIVERY;
 
 // What receivers answer and what old rows hold is not ours to choose: whatever it is, every attempt
 // is logged exactly once and no delivery is sent again without a log line.
@@ -174,7 +168,7 @@ for (const mode of DATABASE_MODES) {
 
     test("an outcome the database refuses ends the delivery as failed, with the reason logged once", async () => {
       const delivery = await register("/refused-record");
-      const sender = createAttemptSender({ timeoutMs: 3000, ssrfAllow: ["127.0.0.1"] });
+      const sender = createAttemptSender(LOOPBACK_DELIVERY);
       const errors: string[] = [];
       // A real attempt whose record holds a number no int column takes: the batch is refused.
       const worker = new DeliveryWorker({

@@ -7,7 +7,7 @@ import { createDeliveryWorker, type DeliveryWorker } from "../src/delivery";
 import { buildServer } from "../src/server";
 import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
 import { type SeededAccount, seedAccount } from "./support/fixtures";
-import { startReceiver, waitFor } from "./support/receiver";
+import { LOOPBACK_DELIVERY, startReceiver, waitFor } from "./support/receiver";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /** Per database; each run is a real request, a real delivery and a real receipt. */
@@ -106,13 +106,7 @@ for (const mode of DATABASE_MODES) {
     beforeAll(async () => {
       db = await openTestDatabase(mode);
       receiver = await startReceiver();
-      worker = createDeliveryWorker(db.sql, {
-        ssrfAllow: ["127.0.0.1"],
-        timeoutMs: 3000,
-        pollIntervalMs: 100,
-        maxInFlight: 32,
-        maxInFlightPerEndpoint: 8,
-      });
+      worker = createDeliveryWorker(db.sql, LOOPBACK_DELIVERY);
       worker.start();
       app = await buildServer({ db, intake: { handOff: worker, perClientPerMinute: 100_000 } });
       apiUrl = await app.listen({ port: 0, host: "127.0.0.1" });

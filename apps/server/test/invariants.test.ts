@@ -4,7 +4,13 @@ import { createDeliveryWorker, type DeliveryWorker } from "../src/delivery";
 import { buildServer } from "../src/server";
 import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
 import { registrationBody, seedAccount } from "./support/fixtures";
-import { type ReceivedRequest, type Script, startReceiver, waitFor } from "./support/receiver";
+import {
+  LOOPBACK_DELIVERY,
+  type ReceivedRequest,
+  type Script,
+  startReceiver,
+  waitFor,
+} from "./support/receiver";
 
 // The delivery promise, checked from outside the mechanism: what the receivers got, per contact,
 // and what the log table says, after a burst of registrations larger than the worker's limits.
@@ -68,7 +74,7 @@ for (const mode of DATABASE_MODES) {
       receiver = await startReceiver({ "/slow": slowly(SLOW_ANSWER_MS), "/flaky": failsFirstAttempt() });
       worker = createDeliveryWorker(
         db.sql,
-        { ssrfAllow: ["127.0.0.1"], timeoutMs: 5000, pollIntervalMs: 100, ...LIMITS },
+        { ...LOOPBACK_DELIVERY, timeoutMs: 5000, ...LIMITS },
         { onError: (error) => workerErrors.push(error) },
       );
       worker.start();

@@ -42,6 +42,18 @@ export function attemptHeaders(
   };
 }
 
+/** What every record of an attempt of `delivery` says about which attempt it is. */
+export function attemptOf(delivery: ClaimedDelivery) {
+  return {
+    deliveryId: delivery.id,
+    userId: delivery.userId,
+    endpointId: delivery.endpointId,
+    eventType: delivery.eventType,
+    url: delivery.url,
+    attemptNumber: delivery.attemptCount + 1,
+  };
+}
+
 /** Custom header values can be credentials: logs keep their names only. */
 export function maskHeaders(headers: Record<string, string>, customHeaders: Record<string, string>) {
   const custom = new Set(Object.keys(customHeaders).map((name) => name.toLowerCase()));
@@ -96,12 +108,7 @@ export async function attemptDelivery(
         })
       : null;
   return {
-    deliveryId: delivery.id,
-    userId: delivery.userId,
-    endpointId: delivery.endpointId,
-    eventType: delivery.eventType,
-    url: delivery.url,
-    attemptNumber,
+    ...attemptOf(delivery),
     success: outcome === "success",
     statusCode: result.statusCode ?? null,
     errorKind: aborted ? "aborted" : (result.errorKind ?? (outcome === "success" ? null : "http")),

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { SqlRunner } from "../db";
 import { isRowRefusal } from "../db/errors";
+import { attemptOf } from "./attempt";
 import type { AttemptFn, AttemptRecord, ClaimedDelivery, SlotReservation } from "./contract";
 import type { OpenWorkerSession, WorkerSession } from "./session";
 import {
@@ -657,12 +658,7 @@ export class DeliveryWorker {
 /** The record of an attempt that failed inside Genie itself: logged, and the delivery ends. */
 function internalFailure(delivery: ClaimedDelivery, error: unknown): AttemptRecord {
   return {
-    deliveryId: delivery.id,
-    userId: delivery.userId,
-    endpointId: delivery.endpointId,
-    eventType: delivery.eventType,
-    url: delivery.url,
-    attemptNumber: delivery.attemptCount + 1,
+    ...attemptOf(delivery),
     success: false,
     statusCode: null,
     errorKind: "internal",

@@ -110,6 +110,18 @@ export function firstRequestPerWebhook(first: "hang" | number) {
   return { script, seen, again };
 }
 
+/**
+ * Delivery settings for a worker that sends to receivers on this machine (the SSRF guard lets
+ * 127.0.0.1 through), polls often and has room for a test's traffic; tests override what they probe.
+ */
+export const LOOPBACK_DELIVERY = {
+  ssrfAllow: ["127.0.0.1"],
+  timeoutMs: 3000,
+  pollIntervalMs: 100,
+  maxInFlight: 32,
+  maxInFlightPerEndpoint: 8,
+};
+
 /** Polls (bounded) until `check` returns a value other than undefined. */
 export async function waitFor<T>(
   check: () => Promise<T | undefined>,
