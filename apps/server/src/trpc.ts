@@ -18,6 +18,15 @@ const t = initTRPC.context<Context>().create({
       message: internal ? INTERNAL_ERROR_MESSAGE : shape.message,
       data: {
         ...shape.data,
+        // The stable machine name clients branch on (`project_not_found`, `validation_failed`): the
+        // same words REST refusals carry in `error`. Messages may change; reasons do not.
+        reason: internal
+          ? "internal_error"
+          : isAppError(error.cause)
+            ? error.cause.reason
+            : error.cause instanceof ZodError
+              ? "validation_failed"
+              : error.code.toLowerCase(),
         fieldErrors:
           error.cause instanceof ZodError
             ? fieldErrorsOf(error.cause).fieldErrors

@@ -73,8 +73,11 @@ for (const mode of DATABASE_MODES) {
     test("an anonymous tRPC call is answered 401 UNAUTHORIZED", async () => {
       const response = await trpcQuery("endpoints.list");
       expect(response.status).toBe(401);
-      const body = (await response.json()) as { error: { data: { code: string; stack?: string } } };
+      const body = (await response.json()) as {
+        error: { data: { code: string; reason: string; stack?: string } };
+      };
       expect(body.error.data.code).toBe("UNAUTHORIZED");
+      expect(body.error.data.reason).toBe("unauthorized");
       expect(body.error.data.stack).toBeUndefined();
     });
 
@@ -89,9 +92,10 @@ for (const mode of DATABASE_MODES) {
       const text = await response.text();
       expect(text).not.toContain("    at ");
       const { error } = JSON.parse(text) as {
-        error: { data: { code: string; fieldErrors: Record<string, string[]> } };
+        error: { data: { code: string; reason: string; fieldErrors: Record<string, string[]> } };
       };
       expect(error.data.code).toBe("BAD_REQUEST");
+      expect(error.data.reason).toBe("validation_failed");
       expect(Object.keys(error.data.fieldErrors)).toEqual(["url"]);
       expect(await db.prisma.webhookEndpoint.count()).toBe(0);
     });
