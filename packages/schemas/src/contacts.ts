@@ -36,6 +36,19 @@ export const contactSchema = z.object({
 /** As the server returns it (Dates); clients receive the schema's output (ISO strings). */
 export type ContactView = z.input<typeof contactSchema>;
 
+/**
+ * contacts.byId: one contact for its page, with its project and page by name. No webhook bodies: its
+ * deliveries come from deliveries.list({ contactId }).
+ */
+export const contactDetailSchema = contactSchema.extend({
+  projectName: z.string(),
+  pageName: nullable,
+  userAgent: nullable,
+  /** UTM and landing page of the visitor's first visit, when it differs; null otherwise. */
+  firstTouch: z.unknown(),
+});
+export type ContactDetailView = z.input<typeof contactDetailSchema>;
+
 export const contactPageSchema = z.object({
   items: z.array(contactSchema),
   nextCursor: z.string().nullable(),
