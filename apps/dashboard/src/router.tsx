@@ -7,8 +7,8 @@ import {
   redirect,
 } from "@tanstack/react-router";
 import { currentAccount, forgetSession, setUnauthorizedHandler } from "./lib/trpc";
-import { NotFoundPage, RouteError } from "./pages/errors";
-import { Shell } from "./pages/shell";
+import { NotFoundPage, RouteError } from "./components/errors";
+import { Shell } from "./components/shell";
 
 // Each page is its own chunk, loaded when first visited: a first visit loads the shell and one page.
 
@@ -32,14 +32,14 @@ const signInRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "sign-in",
   validateSearch: authSearch,
-  component: lazyRouteComponent(() => import("./pages/sign-in"), "SignInPage"),
+  component: lazyRouteComponent(() => import("./features/account/sign-in-page"), "SignInPage"),
 });
 
 const signUpRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "sign-up",
   validateSearch: authSearch,
-  component: lazyRouteComponent(() => import("./pages/sign-in"), "SignUpPage"),
+  component: lazyRouteComponent(() => import("./features/account/sign-in-page"), "SignUpPage"),
 });
 
 /** Every page below needs a session: without one, sign in first and come back here afterwards. */
@@ -66,19 +66,19 @@ const indexRoute = createRoute({
 const endpointsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "endpoints",
-  component: lazyRouteComponent(() => import("./pages/endpoints"), "EndpointsPage"),
+  component: lazyRouteComponent(() => import("./features/endpoints/endpoints-page"), "EndpointsPage"),
 });
 
 const newEndpointRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "endpoints/new",
-  component: lazyRouteComponent(() => import("./pages/endpoint-new"), "NewEndpointPage"),
+  component: lazyRouteComponent(() => import("./features/endpoints/endpoint-new-page"), "NewEndpointPage"),
 });
 
 const endpointRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "endpoints/$endpointId",
-  component: lazyRouteComponent(() => import("./pages/endpoint"), "EndpointPage"),
+  component: lazyRouteComponent(() => import("./features/endpoints/endpoint-page"), "EndpointPage"),
 });
 
 const sendTestRoute = createRoute({
@@ -87,13 +87,13 @@ const sendTestRoute = createRoute({
   // The endpoint to test is in the URL, so "Send test" from an endpoint's page is a shareable link.
   validateSearch: (search: Record<string, unknown>): { endpointId?: string } =>
     typeof search.endpointId === "string" ? { endpointId: search.endpointId } : {},
-  component: lazyRouteComponent(() => import("./pages/send-test"), "SendTestPage"),
+  component: lazyRouteComponent(() => import("./features/endpoints/send-test-page"), "SendTestPage"),
 });
 
 const accountRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "account",
-  component: lazyRouteComponent(() => import("./pages/account"), "AccountPage"),
+  component: lazyRouteComponent(() => import("./features/account/account-page"), "AccountPage"),
 });
 
 const routeTree = rootRoute.addChildren([

@@ -1,8 +1,8 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, Outlet, useRouteContext } from "@tanstack/react-router";
 import { lazy, Suspense, useState, useSyncExternalStore } from "react";
-import { AccountButton } from "../components/account-button";
-import { Button } from "../components/ui";
+import { AccountButton } from "../features/account/account-button";
+import { Button } from "./ui";
 import { isUnreachable, UNREACHABLE_MESSAGE } from "../lib/trpc";
 
 /** The pages of the app; the next ones (overview, logs, funnels, contacts) join this list as they exist. */
@@ -65,7 +65,7 @@ export function Shell() {
   );
 }
 
-const loadMenu = () => import("../components/account-menu");
+const loadMenu = () => import("../features/account/account-menu");
 const LazyAccountMenu = lazy(() => loadMenu().then((m) => ({ default: m.AccountMenu })));
 
 /**

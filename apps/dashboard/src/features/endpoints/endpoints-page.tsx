@@ -1,10 +1,10 @@
 import { CRM_PRESETS } from "@genie/schemas";
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
-import { healthFacts, StatusBadge } from "../components/health";
-import { Button, Callout, EmptyState, Facts, LoadError, Loading, PageHeader } from "../components/ui";
-import { dateTime } from "../lib/format";
-import { errorMessage, trpc } from "../lib/trpc";
+import { healthFacts, StatusBadge } from "./health";
+import { Button, Callout, EmptyState, Facts, LoadError, Loading, PageHeader } from "../../components/ui";
+import { dateTime } from "../../lib/format";
+import { errorMessage, trpc } from "../../lib/trpc";
 
 export function EndpointsPage() {
   // Asked again every 30 s, like the health below: the worker may disable an endpoint meanwhile.

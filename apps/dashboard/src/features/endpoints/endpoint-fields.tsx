@@ -8,9 +8,9 @@ import {
 } from "@genie/schemas";
 import { RadioGroup, Switch } from "radix-ui";
 import type { ReactNode } from "react";
-import { type FieldErrors, validate } from "../lib/form";
-import { duration, plural } from "../lib/format";
-import { Button, Field, FieldError } from "./ui";
+import { type FieldErrors, validate } from "../../lib/form";
+import { duration, plural } from "../../lib/format";
+import { Button, Field, FieldError } from "../../components/ui";
 
 /** One custom header row. Saved headers come back masked: their value is replaced, never shown. */
 export type HeaderRow = { key: number; name: string; value: string; savedHint?: string; removed?: boolean };

@@ -1,10 +1,10 @@
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
-import { SchemaForm } from "../components/form";
-import { Button, Field } from "../components/ui";
-import { authClient } from "../lib/auth";
-import { type FieldErrors, validate } from "../lib/form";
-import { forgetSession, UNREACHABLE_MESSAGE } from "../lib/trpc";
+import { SchemaForm } from "../../components/form";
+import { Button, Field } from "../../components/ui";
+import { authClient } from "../../lib/auth";
+import { type FieldErrors, validate } from "../../lib/form";
+import { forgetSession, UNREACHABLE_MESSAGE } from "../../lib/trpc";
 
 type Mode = "sign-in" | "sign-up";
 

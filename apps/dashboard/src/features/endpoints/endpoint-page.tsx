@@ -7,19 +7,19 @@ import {
   EndpointFields,
   type EndpointFormValues,
   newHeaderRow,
-} from "../components/endpoint-fields";
-import { SchemaForm } from "../components/form";
-import { healthFacts, StatusBadge } from "../components/health";
-import { SecretOnce } from "../components/secret-once";
-import { useToast } from "../components/toast";
-import { Button, Callout, Facts, Loading, PageHeader, Section } from "../components/ui";
-import type { FieldErrors } from "../lib/form";
-import { dateTime, plural } from "../lib/format";
-import { type Endpoint, errorMessage, serverFieldErrors, trpc } from "../lib/trpc";
+} from "./endpoint-fields";
+import { SchemaForm } from "../../components/form";
+import { healthFacts, StatusBadge } from "./health";
+import { SecretOnce } from "./secret-once";
+import { useToast } from "../../components/toast";
+import { Button, Callout, Facts, Loading, PageHeader, Section } from "../../components/ui";
+import type { FieldErrors } from "../../lib/form";
+import { dateTime, plural } from "../../lib/format";
+import { type Endpoint, errorMessage, serverFieldErrors, trpc } from "../../lib/trpc";
 
 // The dialogs (Radix, with its focus trap and scroll lock) load when first wanted, on hover or focus
 // of the button that opens them: this page is the heaviest first visit (scripts/bundle-budget.mjs).
-const loadDialogs = () => import("../components/dialog");
+const loadDialogs = () => import("../../components/dialog");
 const Dialog = lazy(() => loadDialogs().then((m) => ({ default: m.Dialog })));
 const ConfirmDialog = lazy(() => loadDialogs().then((m) => ({ default: m.ConfirmDialog })));
 const preloadDialogs = () => void loadDialogs();

@@ -1,5 +1,5 @@
 import { type ErrorComponentProps, Link } from "@tanstack/react-router";
-import { Button } from "../components/ui";
+import { Button } from "./ui";
 import { errorMessage } from "../lib/trpc";
 
 export function NotFoundPage() {
