@@ -1,6 +1,7 @@
 // Deliveries (one per event and endpoint) and the log of their attempts, as the dashboard reads them.
 import { z } from "zod";
 import { dateInputSchema, storableText, timestampSchema } from "./common";
+import { DELIVERY_STATES, DELIVERY_STATUSES, STATUS_CLASSES } from "./delivery-options";
 
 export const LOG_PAGE_MAX = 100;
 
@@ -48,9 +49,6 @@ export const logPageSchema = z.object({
   keptDays: z.number(),
 });
 
-export const DELIVERY_STATUSES = ["pending", "succeeded", "failed", "cancelled"] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-
 /** logs.byId: one attempt in full, with its delivery and every attempt of that delivery. */
 export const logDetailSchema = z.object({
   log: logSummarySchema.extend({
@@ -90,17 +88,6 @@ export const REDELIVER_BATCH = 10_000;
 
 export const deliveryStateSchema = z.object({ id: z.string(), status: z.enum(DELIVERY_STATUSES) });
 export const redeliveredSchema = z.object({ count: z.number(), more: z.boolean() });
-
-/**
- * What the log shows of a delivery's state: `retrying` is a pending delivery that has already failed
- * at least once and waits for its next attempt.
- */
-export const DELIVERY_STATES = ["pending", "retrying", "succeeded", "failed", "cancelled"] as const;
-export type DeliveryState = (typeof DELIVERY_STATES)[number];
-
-/** The class of a delivery's last answer: `network` is no answer at all (DNS, connect, timeout…). */
-export const STATUS_CLASSES = ["2xx", "4xx", "5xx", "network"] as const;
-export type StatusClass = (typeof STATUS_CLASSES)[number];
 
 /** deliveries.list: one row per webhook, newest first, by keyset (`cursor` is the last `nextCursor`). */
 export const deliveryListInputSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { dateInputSchema, timestampSchema } from "./common";
-import { DELIVERY_STATUSES } from "./deliveries";
+import { DELIVERY_STATUSES } from "./delivery-options";
 
 const HOUR = 3_600_000;
 /** At most this many buckets per chart: 31 days of hours, about a year of days. */

@@ -1,6 +1,6 @@
 import { type ErrorComponentProps, Link } from "@tanstack/react-router";
-import { Button } from "./ui";
 import { errorMessage } from "../lib/trpc";
+import { Button } from "./ui";
 
 export function NotFoundPage() {
   return (
@@ -9,7 +9,7 @@ export function NotFoundPage() {
       <h1 className="mt-2 text-2xl font-semibold">This page does not exist</h1>
       <p className="hint mt-3">The link may be old, or the address mistyped.</p>
       <Button asChild className="mt-8">
-        <Link to="/endpoints">Go to your endpoints</Link>
+        <Link to="/">Go to the overview</Link>
       </Button>
     </main>
   );
@@ -25,7 +25,7 @@ export function RouteError({ error, reset }: ErrorComponentProps) {
       <div className="mt-8 flex justify-center gap-2">
         <Button onClick={reset}>Try again</Button>
         <Button asChild variant="secondary">
-          <Link to="/endpoints">Go to your endpoints</Link>
+          <Link to="/">Go to the overview</Link>
         </Button>
       </div>
     </main>
