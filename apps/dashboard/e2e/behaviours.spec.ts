@@ -60,6 +60,8 @@ test("a session that ends while a page is open leads to sign-in, and back after 
 
 test("an endpoint can be added by keyboard alone", async ({ page, receiver }) => {
   await signUp(page, newAccount());
+  await page.goto("/endpoints");
+  await expect(page.getByRole("heading", { name: "No endpoints yet" })).toBeVisible();
   // From the page's start: skip link, then the app's links, to "Add endpoint".
   await page.keyboard.press("Tab");
   await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
@@ -68,7 +70,7 @@ test("an endpoint can be added by keyboard alone", async ({ page, receiver }) =>
   await expect(page.getByRole("heading", { name: "Add an endpoint" })).toBeVisible();
 
   // The CRM picker is one radio group: arrow keys move between the choices.
-  await page.getByRole("radio", { name: /Zapier/ }).focus();
+  await page.getByRole("radio", { name: /^Zapier/ }).focus();
   await page.keyboard.press("ArrowLeft");
   await expect(page.getByRole("radio", { name: /Make\.com/ })).toBeChecked();
   await page.keyboard.press("Tab");

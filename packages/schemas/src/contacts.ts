@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { storableText, timestampSchema } from "./common";
+import { pageDirectionSchema, storableText, timestampSchema } from "./common";
 import { storedUtmSchema } from "./webhooks";
 
 /** Filters shared by contacts.list and the CSV export (`GET /api/contacts.csv?search=…&projectId=…`). */
@@ -11,6 +11,7 @@ export const contactFilterSchema = z.strictObject({
 
 export const contactListInputSchema = contactFilterSchema.extend({
   cursor: z.string().max(200).optional(),
+  direction: pageDirectionSchema,
   limit: z.number().int().min(1).max(100).default(25),
 });
 export type ContactListInput = z.input<typeof contactListInputSchema>;

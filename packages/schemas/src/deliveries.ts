@@ -1,6 +1,6 @@
 // Deliveries (one per event and endpoint) and the log of their attempts, as the dashboard reads them.
 import { z } from "zod";
-import { dateInputSchema, storableText, timestampSchema } from "./common";
+import { dateInputSchema, pageDirectionSchema, storableText, timestampSchema } from "./common";
 import { DELIVERY_STATES, DELIVERY_STATUSES, STATUS_CLASSES } from "./delivery-options";
 
 export const LOG_PAGE_MAX = 100;
@@ -8,6 +8,7 @@ export const LOG_PAGE_MAX = 100;
 /** logs.list: newest first, one page at a time; `cursor` is the previous page's `nextCursor`. */
 export const logListInputSchema = z.strictObject({
   cursor: z.string().max(200).optional(),
+  direction: pageDirectionSchema,
   limit: z.number().int().min(1).max(LOG_PAGE_MAX).default(25),
   /** Whether the attempt succeeded (2xx) or failed. */
   status: z.enum(["succeeded", "failed"]).optional(),
@@ -92,6 +93,7 @@ export const redeliveredSchema = z.object({ count: z.number(), more: z.boolean()
 /** deliveries.list: one row per webhook, newest first, by keyset (`cursor` is the last `nextCursor`). */
 export const deliveryListInputSchema = z.strictObject({
   cursor: z.string().max(200).optional(),
+  direction: pageDirectionSchema,
   limit: z.number().int().min(1).max(LOG_PAGE_MAX).default(25),
   state: z.enum(DELIVERY_STATES).optional(),
   eventType: z.string().min(1).max(100).check(storableText).optional(),

@@ -1,6 +1,5 @@
 // Every schema a dashboard form checks its values with, in one module that is loaded when a form is
 // first used (lib/form.ts): the zod library weighs ~25 KiB gzipped, a sixth of the first visit's budget.
-import "./zod-jitless";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@genie/schemas";
 import { z } from "zod";
 

@@ -214,7 +214,7 @@ function Attempts({ detail }: { detail: DeliveryDetail }) {
             return (
               <li key={attempt.id} data-testid="attempt">
                 {wait !== null && (
-                  <p className="hint mb-2 pl-4 text-xs" data-testid="wait">
+                  <p className="hint mb-2 pl-4 text-xs" data-testid="wait" data-wait-ms={Math.max(0, wait)}>
                     waited {elapsed(Math.max(0, wait))}
                   </p>
                 )}
