@@ -66,6 +66,12 @@ const CASES: Record<string, Case> = {
       return { refused: error.message };
     }),
   ),
+  // A stream of the caller's own account: it opens, and is closed at once.
+  "live.deliveries": scoped(async (api) => {
+    const stream = await api.live.deliveries();
+    await stream[Symbol.asyncIterator]().return?.(undefined);
+    return { opened: true };
+  }),
   "stats.overview": scoped((api) => api.stats.overview({ ...range(), bucket: "hour" })),
   "webhooks.sendTest": byId((api, a) => api.webhooks.sendTest({ endpointId: a.endpointId })),
 };
