@@ -269,7 +269,7 @@ function FirstSteps({ hasFunnel, hasEndpoint }: { hasFunnel: boolean; hasEndpoin
           {hasEndpoint ? "Done: " : ""}
           <Link to="/endpoints/new" className="font-medium underline underline-offset-2">
             Add an endpoint
-          </Link>{" "}
+          </Link>
           : the webhook URL your CRM (GoHighLevel, Zapier, Make) gave you.
         </li>
         <li>Submit the form once: the webhook shows up in the delivery log within a second.</li>
