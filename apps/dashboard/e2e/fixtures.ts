@@ -78,7 +78,10 @@ async function stopServer(server: Server) {
   rmSync(server.dataDir, { recursive: true, force: true });
 }
 
-export const test = base.extend<{ cspViolations: string[] }, { server: Server; receiver: Receiver }>({
+export const test = base.extend<
+  { cspViolations: string[]; consoleErrors: string[] },
+  { server: Server; receiver: Receiver }
+>({
   server: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright's fixture signature
     async ({}, use) => {
@@ -113,11 +116,31 @@ export const test = base.extend<{ cspViolations: string[] }, { server: Server; r
       page.on("console", (message) => {
         if (message.text().includes("Content Security Policy")) violations.push(message.text());
       });
+      // The browser's own report too: a violation whose error the page caught (zod's eval probe)
+      // prints nothing, but still fires this event.
+      await page.exposeFunction("__reportCspViolation", (text: string) => violations.push(text));
+      await page.addInitScript(() => {
+        document.addEventListener("securitypolicyviolation", (event) => {
+          const report = (window as unknown as { __reportCspViolation: (text: string) => void })
+            .__reportCspViolation;
+          report(`securitypolicyviolation: ${event.violatedDirective} blocked ${event.blockedURI}`);
+        });
+      });
       await use(violations);
       expect(violations, "the page broke the Content-Security-Policy").toEqual([]);
     },
     { auto: true },
   ],
+  // Console errors of the page (a failed request, an uncaught error): tests that promise a clean
+  // console assert this list is empty.
+  consoleErrors: async ({ page }, use) => {
+    const errors: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(`${message.text()} (${message.location().url})`);
+    });
+    page.on("pageerror", (error) => errors.push(`uncaught: ${error.message}`));
+    await use(errors);
+  },
 });
 
 export { expect };
@@ -138,14 +161,14 @@ export function newAccount(name = "Ada Lovelace") {
   return { name, email: `owner-${Date.now()}-${accounts}@example.com`, password: "correct horse battery" };
 }
 
-/** Signs up through the page, as an owner would, and lands on the endpoints page. */
+/** Signs up through the page, as an owner would, and lands on the overview. */
 export async function signUp(page: Page, account: ReturnType<typeof newAccount>) {
   await page.goto("/sign-up");
   await page.getByLabel("Your name").fill(account.name);
   await page.getByLabel("Email").fill(account.email);
   await page.getByLabel("Password").fill(account.password);
   await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("heading", { name: "Endpoints", level: 1 })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Overview", level: 1 })).toBeVisible();
 }
 
 /**

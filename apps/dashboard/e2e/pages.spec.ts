@@ -48,6 +48,18 @@ test("every page and state, light and dark, desktop and phone: screenshots and n
   await capture(page, "sign-in-errors");
 
   await signUp(page, newAccount("Margaret Hamilton"));
+  await expect(page.getByText("Get your first lead into your CRM")).toBeVisible();
+  await capture(page, "overview-empty");
+  await page.goto("/deliveries");
+  await expect(page.getByRole("heading", { name: "No deliveries yet" })).toBeVisible();
+  await capture(page, "deliveries-empty");
+  await page.goto("/funnels");
+  await expect(page.getByRole("heading", { name: "No funnel yet" })).toBeVisible();
+  await capture(page, "funnels-empty");
+  await page.goto("/contacts");
+  await expect(page.getByRole("heading", { name: "No contacts yet" })).toBeVisible();
+  await capture(page, "contacts-empty");
+  await page.goto("/endpoints");
   await expect(page.getByRole("heading", { name: "No endpoints yet" })).toBeVisible();
   await capture(page, "endpoints-empty");
 
@@ -83,6 +95,50 @@ test("every page and state, light and dark, desktop and phone: screenshots and n
   await register(page, project.id, "lead@example.com");
   // The standard schedule: 3 attempts to the failing one; one to the others.
   await expect.poll(() => receiver.requestsTo("/failing").length, { timeout: 20_000 }).toBe(3);
+
+  // The pages of issue 19, with this traffic in them.
+  await trpcMutation(page, "funnels.pages.create", {
+    projectId: project.id,
+    name: "Landing",
+    url: "https://funnel.example.com/webinar",
+  });
+  await register(page, project.id, "second-lead@example.com");
+  const started = Date.now();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Delivery log" }).click();
+  await expect(page.getByTestId("delivery-row").first()).toBeVisible();
+  console.log(`first rows of the delivery log on screen after navigation: ${Date.now() - started} ms`);
+  await expect(page.getByTestId("live-state")).toHaveText(/Live/);
+  await capture(page, "deliveries");
+  await page.getByRole("combobox", { name: "Status" }).selectOption("failed");
+  await expect(page).toHaveURL(/state=failed/);
+  await capture(page, "deliveries-filtered");
+  await page.getByRole("tab", { name: "Test sends" }).click();
+  await capture(page, "deliveries-test-sends");
+  await page.goto("/deliveries?state=failed");
+  await page.getByTestId("delivery-row").first().getByRole("link").first().click();
+  await expect(page.getByTestId("attempt")).toHaveCount(3);
+  await capture(page, "delivery");
+  await page.goto("/funnels");
+  await expect(page.getByText(/registrations? so far/).first()).toBeVisible();
+  await capture(page, "funnels");
+  await page.getByRole("button", { name: "Delete" }).first().click();
+  await expect(page.getByRole("alertdialog")).toBeVisible();
+  await capture(page, "funnel-delete-confirm");
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await page.goto("/contacts");
+  await expect(page.getByTestId("contact-row").first()).toBeVisible();
+  await capture(page, "contacts");
+  await page.getByTestId("contact-row").first().getByRole("link").click();
+  await expect(page.getByText("Webhooks about this contact")).toBeVisible();
+  await capture(page, "contact");
+  await page.getByRole("button", { name: "Erase this contact" }).click();
+  await expect(page.getByRole("alertdialog")).toBeVisible();
+  await capture(page, "contact-erase-confirm");
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }).click();
+  await expect(page.getByTestId("attempts-chart")).toBeVisible();
+  await expect(page.getByTestId("troubled-endpoints")).toBeVisible();
+  await capture(page, "overview");
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Endpoints" }).click();
   await expect(async () => {

@@ -1,8 +1,11 @@
 // The bundle budget: the JavaScript a first visit downloads, gzipped, must stay within BUDGET_KIB.
 // A first visit loads the entry chunk, the page it lands on, and every chunk those import statically
-// (Vite's manifest lists them). Each page is measured as a landing page; the largest must fit.
-// Chunks loaded later, on interaction (form checks, the account menu, toasts), are listed but not
-// counted. Run after `vite build` (the package's build script does); exits 1 when over budget.
+// (Vite's manifest lists them). Every lazy route is measured as a landing page, wherever its file
+// lives: the routes are read from src/router.tsx (each `lazyRouteComponent(() => import("…"))`), and a
+// route the build does not have fails the check rather than drop out silently. The largest must fit.
+// The delivery log must also not carry the overview's chart library (uPlot), which loads with the
+// overview only. Chunks loaded later, on interaction (form checks, the account menu, toasts, dialogs,
+// the chart), are listed but not counted. Run after `vite build`; exits 1 when over budget.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,9 +33,24 @@ const total = (keys) => [...keys].reduce((sum, key) => sum + sizeOf(manifest[key
 
 const entryKey = Object.keys(manifest).find((key) => manifest[key].isEntry);
 const entry = closure(entryKey);
-const pages = Object.keys(manifest).filter(
-  (key) => key.startsWith("src/pages/") && manifest[key].isDynamicEntry,
-);
+const routerSource = readFileSync(fileURLToPath(new URL("../src/router.tsx", import.meta.url)), "utf8");
+const routeFiles = [
+  ...new Set(
+    [...routerSource.matchAll(/lazyRouteComponent\(\s*\(\) => import\("\.\/([^"]+)"\)/g)].map((m) => m[1]),
+  ),
+];
+const pages = routeFiles.map((file) => {
+  const key = Object.keys(manifest).find((k) => k === `src/${file}.tsx` || k === `src/${file}.ts`);
+  if (!key || !manifest[key].isDynamicEntry) {
+    console.error(`The route ${file} is not a lazy chunk of the build: the budget cannot measure it.`);
+    process.exit(1);
+  }
+  return key;
+});
+if (pages.length < 5) {
+  console.error(`Only ${pages.length} lazy routes found in src/router.tsx: has the route syntax changed?`);
+  process.exit(1);
+}
 
 console.log(`Bundle budget: JavaScript of a first visit, gzipped, at most ${BUDGET_KIB} KiB`);
 console.log(`  entry (${path.basename(manifest[entryKey].file)} and its imports): ${kib(total(entry))} KiB`);
@@ -41,7 +59,25 @@ for (const page of pages) {
   const visit = closure(page, new Set(entry));
   const size = total(visit);
   worst = Math.max(worst, size);
-  console.log(`  landing on ${path.basename(page, ".tsx").padEnd(14)} ${kib(size)} KiB`);
+  console.log(
+    `  landing on ${page
+      .replace(/^src\//, "")
+      .replace(/\.tsx?$/, "")
+      .padEnd(36)} ${kib(size)} KiB`,
+  );
+}
+// The log's first visit: its route, and no chart library in it.
+const logKey = pages.find((key) => key.includes("deliveries/log-page"));
+if (logKey) {
+  const visit = closure(logKey, new Set(entry));
+  const chart = [...visit].filter((key) => /uplot/i.test(key) || /attempts-chart/.test(key));
+  console.log(
+    `  first visit to the delivery log: ${kib(total(visit)).trim()} KiB, chart library in it: ${chart.length ? "YES" : "no"}`,
+  );
+  if (chart.length) {
+    console.error(`The delivery log's first visit loads the chart: ${chart.join(", ")}`);
+    process.exit(1);
+  }
 }
 const counted = new Set(pages.flatMap((page) => [...closure(page, new Set(entry))]));
 const later = Object.keys(manifest).filter((key) => manifest[key].file.endsWith(".js") && !counted.has(key));

@@ -2,6 +2,7 @@ import { QueryClientProvider } from "@tanstack/react-query";
 import { RouterProvider } from "@tanstack/react-router";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import "./lib/zod-jitless";
 import { ToastProvider } from "./components/toast";
 import { queryClient } from "./lib/trpc";
 import { router } from "./router";

@@ -1,28 +1,41 @@
 import {
-  createRootRoute,
+  createRootRouteWithContext,
   createRoute,
   createRouter,
   lazyRouteComponent,
   Outlet,
   redirect,
 } from "@tanstack/react-router";
-import { currentAccount, forgetSession, setUnauthorizedHandler } from "./lib/trpc";
-import { NotFoundPage, RouteError } from "./pages/errors";
-import { Shell } from "./pages/shell";
+import { NotFoundPage, RouteError } from "./components/errors";
+import { Shell } from "./components/shell";
+import { Loading } from "./components/ui";
+import { contactsSearch } from "./features/contacts/search";
+import { logSearch } from "./features/deliveries/search";
+import { overviewSearch } from "./features/overview/search";
+import { safeRedirect } from "./lib/redirect";
+import {
+  currentAccount,
+  forgetSession,
+  queryClient,
+  type RouterContext,
+  setUnauthorizedHandler,
+  trpc,
+} from "./lib/trpc";
 
 // Each page is its own chunk, loaded when first visited: a first visit loads the shell and one page.
+// Route files stay thin: the page component lives in src/features/<subject>/, and each loader starts
+// the page's main query while the chunk loads (ensureQueryData from the router context).
 
 // Search params are checked by hand here rather than with zod, which would add ~15 KiB (gzip) to
 // the first visit; the forms that need zod load it with their page.
 
-/** `?redirect=/endpoints/abc`: where to go back to after signing in. Only paths of this app. */
+/** `?redirect=/deliveries/abc`: where to go back to after signing in. Only paths of this app. */
 function authSearch(search: Record<string, unknown>): { redirect?: string } {
-  const target = search.redirect;
-  // "/x" but not "//evil.example": a protocol-relative URL would leave the app.
-  return typeof target === "string" && /^\/(?!\/)/.test(target) ? { redirect: target } : {};
+  const target = safeRedirect(search.redirect);
+  return target ? { redirect: target } : {};
 }
 
-const rootRoute = createRootRoute({
+const rootRoute = createRootRouteWithContext<RouterContext>()({
   component: Outlet,
   notFoundComponent: NotFoundPage,
   errorComponent: RouteError,
@@ -32,14 +45,14 @@ const signInRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "sign-in",
   validateSearch: authSearch,
-  component: lazyRouteComponent(() => import("./pages/sign-in"), "SignInPage"),
+  component: lazyRouteComponent(() => import("./features/account/sign-in-page"), "SignInPage"),
 });
 
 const signUpRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "sign-up",
   validateSearch: authSearch,
-  component: lazyRouteComponent(() => import("./pages/sign-in"), "SignUpPage"),
+  component: lazyRouteComponent(() => import("./features/account/sign-in-page"), "SignUpPage"),
 });
 
 /** Every page below needs a session: without one, sign in first and come back here afterwards. */
@@ -53,65 +66,119 @@ const appRoute = createRoute({
   },
   component: Shell,
   errorComponent: RouteError,
+  pendingComponent: () => <Loading label="Loading…" />,
 });
 
-const indexRoute = createRoute({
+/** A page of the signed-in app: its error and pending states are the app's, inside the shell. */
+const page = {
   getParentRoute: () => appRoute,
+  errorComponent: RouteError,
+  pendingComponent: () => <Loading label="Loading…" />,
+} as const;
+
+const overviewRoute = createRoute({
+  ...page,
   path: "/",
-  beforeLoad: () => {
-    throw redirect({ to: "/endpoints" });
-  },
+  validateSearch: overviewSearch,
+  loader: ({ context }) => context.queryClient.ensureQueryData(context.trpc.endpoints.list.queryOptions()),
+  component: lazyRouteComponent(() => import("./features/overview/overview-page"), "OverviewPage"),
+});
+
+const deliveriesRoute = createRoute({
+  ...page,
+  path: "deliveries",
+  validateSearch: logSearch,
+  component: lazyRouteComponent(() => import("./features/deliveries/log-page"), "DeliveryLogPage"),
+});
+
+const deliveryRoute = createRoute({
+  ...page,
+  path: "deliveries/$deliveryId",
+  loader: ({ context, params }) =>
+    context.queryClient.ensureQueryData(context.trpc.deliveries.byId.queryOptions({ id: params.deliveryId })),
+  component: lazyRouteComponent(() => import("./features/deliveries/delivery-page"), "DeliveryPage"),
 });
 
 const endpointsRoute = createRoute({
-  getParentRoute: () => appRoute,
+  ...page,
   path: "endpoints",
-  component: lazyRouteComponent(() => import("./pages/endpoints"), "EndpointsPage"),
+  loader: ({ context }) => context.queryClient.ensureQueryData(context.trpc.endpoints.list.queryOptions()),
+  component: lazyRouteComponent(() => import("./features/endpoints/endpoints-page"), "EndpointsPage"),
 });
 
 const newEndpointRoute = createRoute({
-  getParentRoute: () => appRoute,
+  ...page,
   path: "endpoints/new",
-  component: lazyRouteComponent(() => import("./pages/endpoint-new"), "NewEndpointPage"),
+  component: lazyRouteComponent(() => import("./features/endpoints/endpoint-new-page"), "NewEndpointPage"),
 });
 
 const endpointRoute = createRoute({
-  getParentRoute: () => appRoute,
+  ...page,
   path: "endpoints/$endpointId",
-  component: lazyRouteComponent(() => import("./pages/endpoint"), "EndpointPage"),
+  component: lazyRouteComponent(() => import("./features/endpoints/endpoint-page"), "EndpointPage"),
 });
 
 const sendTestRoute = createRoute({
-  getParentRoute: () => appRoute,
+  ...page,
   path: "send-test",
   // The endpoint to test is in the URL, so "Send test" from an endpoint's page is a shareable link.
   validateSearch: (search: Record<string, unknown>): { endpointId?: string } =>
     typeof search.endpointId === "string" ? { endpointId: search.endpointId } : {},
-  component: lazyRouteComponent(() => import("./pages/send-test"), "SendTestPage"),
+  component: lazyRouteComponent(() => import("./features/endpoints/send-test-page"), "SendTestPage"),
+});
+
+const funnelsRoute = createRoute({
+  ...page,
+  path: "funnels",
+  loader: ({ context }) => context.queryClient.ensureQueryData(context.trpc.funnels.list.queryOptions()),
+  component: lazyRouteComponent(() => import("./features/funnels/funnels-page"), "FunnelsPage"),
+});
+
+const contactsRoute = createRoute({
+  ...page,
+  path: "contacts",
+  validateSearch: contactsSearch,
+  component: lazyRouteComponent(() => import("./features/contacts/contacts-page"), "ContactsPage"),
+});
+
+const contactRoute = createRoute({
+  ...page,
+  path: "contacts/$contactId",
+  loader: ({ context, params }) =>
+    context.queryClient.ensureQueryData(context.trpc.contacts.byId.queryOptions({ id: params.contactId })),
+  component: lazyRouteComponent(() => import("./features/contacts/contact-page"), "ContactPage"),
 });
 
 const accountRoute = createRoute({
-  getParentRoute: () => appRoute,
+  ...page,
   path: "account",
-  component: lazyRouteComponent(() => import("./pages/account"), "AccountPage"),
+  component: lazyRouteComponent(() => import("./features/account/account-page"), "AccountPage"),
 });
 
 const routeTree = rootRoute.addChildren([
   signInRoute,
   signUpRoute,
   appRoute.addChildren([
-    indexRoute,
+    overviewRoute,
+    deliveriesRoute,
+    deliveryRoute,
     endpointsRoute,
     newEndpointRoute,
     endpointRoute,
     sendTestRoute,
+    funnelsRoute,
+    contactsRoute,
+    contactRoute,
     accountRoute,
   ]),
 ]);
 
 export const router = createRouter({
   routeTree,
+  context: { queryClient, trpc },
   defaultPreload: "intent",
+  // The query cache decides freshness; the router only starts the loads.
+  defaultPreloadStaleTime: 0,
   scrollRestoration: true,
 });
 

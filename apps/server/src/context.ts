@@ -3,6 +3,7 @@ import type { Auth, Session } from "./auth";
 import type { Database } from "./db";
 import type { DeliveryWaker } from "./delivery/contract";
 import { type AccountLimits, NO_ACCOUNT_LIMITS } from "./limits";
+import type { LiveFeed } from "./live/feed";
 import { DEFAULT_OUTBOUND, type Outbound } from "./services/outbound";
 
 export type ContextOptions = {
@@ -18,6 +19,12 @@ export type ContextOptions = {
   limits?: AccountLimits;
   /** How long logs are kept (config GENIE_RETENTION_DAYS), for the logs page to say. @default 30 */
   retentionDays?: number;
+  /** The live delivery log of this process; absent: no live updates. */
+  live?: LiveFeed;
+  /** How often an open live stream checks its session again. @default SESSION_RECHECK_MS */
+  liveRecheckMs?: number;
+  /** The request's session asked again (revoked, expired?). @default the session, unchanged */
+  recheckSession?: () => Promise<Session | null>;
 };
 
 /**
@@ -33,6 +40,11 @@ export function createContextInner(opts: ContextOptions) {
     publicUrl: opts.publicUrl ?? "http://127.0.0.1:3000",
     limits: opts.limits ?? NO_ACCOUNT_LIMITS,
     retentionDays: opts.retentionDays ?? 30,
+    live: opts.live && {
+      feed: opts.live,
+      recheckSession: opts.recheckSession ?? (async () => opts.session),
+      recheckMs: opts.liveRecheckMs,
+    },
   };
 }
 
@@ -49,6 +61,7 @@ export function createContextFactory(
       db,
       ...rest,
       session: await auth.sessionOf(req.headers),
+      recheckSession: () => auth.sessionOf(req.headers),
       publicUrl: rest.publicUrl ?? `${req.protocol}://${req.host}`,
     });
 }

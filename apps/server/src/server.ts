@@ -12,6 +12,7 @@ import type { DeliveryWaker } from "./delivery/contract";
 import { isAppError } from "./errors";
 import { DEFAULT_HTTP_SETTINGS, securityHeaders, serverOptionsOf } from "./http/security";
 import { createAccountLimits, type Limit, type LimitedOperation } from "./limits";
+import { startLiveFeed } from "./live/feed";
 import { type AppRouter, appRouter } from "./routers/_app";
 import { authRoutes } from "./routes/auth";
 import { contactsCsvRoute } from "./routes/contacts-csv";
@@ -44,6 +45,8 @@ export type ServerOptions = {
     limits?: Partial<Record<LimitedOperation, Limit>>;
     /** How long logs are kept (config.retentionDays), for the logs page to say. @default 30 */
     retentionDays?: number;
+    /** How often open live streams check their session again. @default SESSION_RECHECK_MS (30 s) */
+    liveRecheckMs?: number;
   };
   /** Public address, trusted proxies, timeouts, body size (config.http). @default DEFAULT_HTTP_SETTINGS */
   http?: HttpSettings;
@@ -70,6 +73,11 @@ export async function buildServer({
   // Inherited by every REST route registered below; tRPC answers its own errors.
   app.setErrorHandler(restErrorHandler);
   await app.register(healthRoutes, { db });
+  // The live delivery log (live/feed.ts): every role runs it, since the process that records an
+  // attempt may not be the one serving the tab. Closed first on shutdown: open tabs' streams end at
+  // once instead of holding the stop for the grace period.
+  const live = startLiveFeed(db, { onError: (error) => app.log.warn({ err: error }, "live feed") });
+  app.addHook("preClose", async () => live.close());
   if (role === "worker") return app;
 
   await app.register(intakeRoutes, { sql: db.sql, ...intake });
@@ -95,6 +103,8 @@ export async function buildServer({
         limits,
         ...(api.worker && { worker: api.worker }),
         ...(api.retentionDays && { retentionDays: api.retentionDays }),
+        live,
+        ...(api.liveRecheckMs && { liveRecheckMs: api.liveRecheckMs }),
         ...(http.publicUrl && { publicUrl: http.publicUrl }),
       }),
       // Unexpected errors are answered with a generic message (trpc.ts); their cause is logged here.

@@ -9,6 +9,12 @@ const t = initTRPC.context<Context>().create({
   // Stack traces stay in the server's log; tRPC would otherwise send them whenever NODE_ENV is not
   // "production", and `pnpm start` does not set it.
   isDev: false,
+  // Live streams (Server-Sent Events) ping well inside the server's 120 s idle-socket timeout, and the
+  // browser reconnects (resuming from its last event id) when a stream falls silent past that.
+  sse: {
+    ping: { enabled: true, intervalMs: 20_000 },
+    client: { reconnectAfterInactivityMs: 50_000 },
+  },
   errorFormatter({ shape, error }) {
     // An unexpected error's message may carry SQL, file paths or a receiver's words: the server's log
     // has it (see onError in server.ts), the caller gets a message that says what to do.

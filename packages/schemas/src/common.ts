@@ -56,3 +56,9 @@ export type ApiError = {
   message: string;
   fieldErrors?: Record<string, string[]>;
 };
+
+/**
+ * What tRPC's infinite queries add to a list's input beside `cursor` (the dashboard's "Load more"):
+ * accepted and ignored, since every list pages one way, to older rows.
+ */
+export const pageDirectionSchema = z.enum(["forward", "backward"]).optional();

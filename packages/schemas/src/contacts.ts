@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { storableText, timestampSchema } from "./common";
+import { pageDirectionSchema, storableText, timestampSchema } from "./common";
 import { storedUtmSchema } from "./webhooks";
 
 /** Filters shared by contacts.list and the CSV export (`GET /api/contacts.csv?search=…&projectId=…`). */
@@ -11,6 +11,7 @@ export const contactFilterSchema = z.strictObject({
 
 export const contactListInputSchema = contactFilterSchema.extend({
   cursor: z.string().max(200).optional(),
+  direction: pageDirectionSchema,
   limit: z.number().int().min(1).max(100).default(25),
 });
 export type ContactListInput = z.input<typeof contactListInputSchema>;
@@ -35,6 +36,19 @@ export const contactSchema = z.object({
 });
 /** As the server returns it (Dates); clients receive the schema's output (ISO strings). */
 export type ContactView = z.input<typeof contactSchema>;
+
+/**
+ * contacts.byId: one contact for its page, with its project and page by name. No webhook bodies: its
+ * deliveries come from deliveries.list({ contactId }).
+ */
+export const contactDetailSchema = contactSchema.extend({
+  projectName: z.string(),
+  pageName: nullable,
+  userAgent: nullable,
+  /** UTM and landing page of the visitor's first visit, when it differs; null otherwise. */
+  firstTouch: z.unknown(),
+});
+export type ContactDetailView = z.input<typeof contactDetailSchema>;
 
 export const contactPageSchema = z.object({
   items: z.array(contactSchema),

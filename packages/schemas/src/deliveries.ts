@@ -1,12 +1,14 @@
 // Deliveries (one per event and endpoint) and the log of their attempts, as the dashboard reads them.
 import { z } from "zod";
-import { dateInputSchema, storableText, timestampSchema } from "./common";
+import { dateInputSchema, pageDirectionSchema, storableText, timestampSchema } from "./common";
+import { DELIVERY_STATES, DELIVERY_STATUSES, STATUS_CLASSES } from "./delivery-options";
 
 export const LOG_PAGE_MAX = 100;
 
 /** logs.list: newest first, one page at a time; `cursor` is the previous page's `nextCursor`. */
 export const logListInputSchema = z.strictObject({
   cursor: z.string().max(200).optional(),
+  direction: pageDirectionSchema,
   limit: z.number().int().min(1).max(LOG_PAGE_MAX).default(25),
   /** Whether the attempt succeeded (2xx) or failed. */
   status: z.enum(["succeeded", "failed"]).optional(),
@@ -48,9 +50,6 @@ export const logPageSchema = z.object({
   keptDays: z.number(),
 });
 
-export const DELIVERY_STATUSES = ["pending", "succeeded", "failed", "cancelled"] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-
 /** logs.byId: one attempt in full, with its delivery and every attempt of that delivery. */
 export const logDetailSchema = z.object({
   log: logSummarySchema.extend({
@@ -90,3 +89,92 @@ export const REDELIVER_BATCH = 10_000;
 
 export const deliveryStateSchema = z.object({ id: z.string(), status: z.enum(DELIVERY_STATUSES) });
 export const redeliveredSchema = z.object({ count: z.number(), more: z.boolean() });
+
+/** deliveries.list: one row per webhook, newest first, by keyset (`cursor` is the last `nextCursor`). */
+export const deliveryListInputSchema = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  direction: pageDirectionSchema,
+  limit: z.number().int().min(1).max(LOG_PAGE_MAX).default(25),
+  state: z.enum(DELIVERY_STATES).optional(),
+  eventType: z.string().min(1).max(100).check(storableText).optional(),
+  endpointId: z.uuid().optional(),
+  contactId: z.uuid().optional(),
+  /** Deliveries created at or after this time. */
+  from: dateInputSchema.optional(),
+  /** Deliveries created before this time. */
+  to: dateInputSchema.optional(),
+  /** The class of the last answer. */
+  statusClass: z.enum(STATUS_CLASSES).optional(),
+  /** A contact's exact email (any case), or an event id (the `webhook-id` a receiver logged). */
+  search: z.string().trim().min(1).max(254).check(storableText).optional(),
+});
+export type DeliveryListInput = z.input<typeof deliveryListInputSchema>;
+export type DeliveryList = z.output<typeof deliveryListInputSchema>;
+
+/** One delivery as the log lists it: its state, the contact and the endpoint by name. */
+export const deliverySummarySchema = z.object({
+  id: z.string(),
+  createdAt: timestampSchema,
+  eventId: z.string(),
+  eventType: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  state: z.enum(DELIVERY_STATES),
+  attemptCount: z.number(),
+  /** Attempts the endpoint's retry schedule allows. */
+  maxAttempts: z.number(),
+  /** When the next attempt happens; null unless pending. */
+  nextAttemptAt: timestampSchema.nullable(),
+  completedAt: timestampSchema.nullable(),
+  lastStatusCode: z.number().nullable(),
+  lastError: z.string().nullable(),
+  /** How long the last attempt took. */
+  lastDurationMs: z.number().nullable(),
+  contactId: z.string().nullable(),
+  /** Null once the contact is erased. */
+  contactEmail: z.string().nullable(),
+  endpointId: z.string(),
+  endpointName: z.string(),
+  endpointUrl: z.string(),
+});
+export type DeliverySummaryView = z.input<typeof deliverySummarySchema>;
+
+export const deliveryPageSchema = z.object({
+  items: z.array(deliverySummarySchema),
+  nextCursor: z.string().nullable(),
+  /** Attempts are kept this many days (GENIE_RETENTION_DAYS). */
+  keptDays: z.number(),
+});
+
+/** One attempt of a delivery, in full. */
+export const deliveryAttemptSchema = logSummarySchema.extend({
+  deliveredAt: timestampSchema.nullable(),
+  /** Failed attempts keep the headers sent (custom values masked); successful ones do not. */
+  requestHeaders: z.record(z.string(), z.string()).nullable(),
+  responseExcerpt: z.string().nullable(),
+});
+
+/** deliveries.byId: a delivery with its contact, endpoint, body, the headers Genie sends and every attempt. */
+export const deliveryDetailSchema = z.object({
+  delivery: deliverySummarySchema,
+  /** The body as sent (parsed JSON); null once removed by retention or erasure. */
+  payload: z.unknown(),
+  contact: z.object({ id: z.string(), name: z.string().nullable(), email: z.string() }).nullable(),
+  endpoint: z.object({
+    id: z.string(),
+    name: z.string(),
+    url: z.string(),
+    retryPreset: z.string(),
+    payloadFormat: z.string(),
+    enabled: z.boolean(),
+  }),
+  /**
+   * The headers every attempt carries, as Genie sends them: values Genie computes per attempt are
+   * described, custom header values are masked.
+   */
+  headers: z.array(z.object({ name: z.string(), value: z.string() })),
+  /** The waits between attempts of the endpoint's schedule, in ms. */
+  retryWaitsMs: z.array(z.number()),
+  /** Every attempt, first to last. */
+  attempts: z.array(deliveryAttemptSchema),
+});
+export type DeliveryDetailView = z.input<typeof deliveryDetailSchema>;

@@ -201,5 +201,7 @@ export const endpointHealthSchema = z.object({
   /** Attempts in the last 24 hours and the share of them that succeeded (0–1, null without attempts). */
   attempts24h: z.number(),
   successRate24h: z.number().nullable(),
+  /** The last failed attempt's error in words ("receiver answered 503", "connection refused"). */
+  lastError: z.string().nullable(),
 });
 export type EndpointHealth = z.input<typeof endpointHealthSchema>;

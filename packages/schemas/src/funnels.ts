@@ -85,6 +85,8 @@ export const projectSchema = z.object({
   /** The HTML for a page of this project that has no page record of its own. */
   embedSnippet: z.string(),
   pages: z.array(pageSchema),
+  /** Registrations (contacts) the project holds. */
+  registrations: z.number(),
 });
 /** As the server returns it (Dates); clients receive the schema's output (ISO strings). */
 export type ProjectView = z.input<typeof projectSchema>;

@@ -48,3 +48,20 @@ export function isHttpUrl(value: string): boolean {
     return false;
   }
 }
+
+/** A measured time in words: "840 ms", "1.2 s", "3 min 5 s". */
+export function elapsed(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** A countdown: "in 4 s", "in 2 min 10 s", "now". */
+export function countdown(targetIso: string, now = Date.now()): string {
+  const left = new Date(targetIso).getTime() - now;
+  if (left <= 0) return "any moment now";
+  if (left < 60_000) return `in ${Math.ceil(left / 1000)} s`;
+  return `in ${elapsed(left)}`;
+}

@@ -1,6 +1,12 @@
 import type { AppRouter } from "@genie/server/router";
 import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  TRPCClientError,
+} from "@trpc/client";
 import type { inferRouterOutputs } from "@trpc/server";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 
@@ -70,8 +76,23 @@ export function forgetSession() {
   queryClient.clear();
 }
 
+/**
+ * Whether a session cookie is there at all. better-auth answers 200 with `null` when nobody is signed
+ * in, so a signed-out first visit asks nothing that answers 401 (a console error in every browser).
+ */
+async function hasSession(): Promise<boolean> {
+  const response = await fetch("/api/auth/get-session?disableCookieCache=true", {
+    credentials: "same-origin",
+  });
+  if (!response.ok) return true; // let account.me say what is wrong
+  return (await response.json()) !== null;
+}
+
 /** The signed-in account, or null when nobody is. Cached briefly so moving between pages is instant. */
 export async function currentAccount() {
+  const cached = queryClient.getQueryState(trpc.account.me.queryKey());
+  const fresh = cached?.status === "success" && Date.now() - cached.dataUpdatedAt < 30_000;
+  if (!fresh && !(await hasSession().catch(() => true))) return null;
   try {
     return await queryClient.fetchQuery({
       ...trpc.account.me.queryOptions(),
@@ -84,7 +105,20 @@ export async function currentAccount() {
   }
 }
 
-const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "/trpc" })] });
+// Subscriptions (the live log) go over Server-Sent Events, one stream per tab; everything else is
+// batched HTTP. A reconnecting stream sends its last event id, and the server starts with a catch-up.
+const client = createTRPCClient<AppRouter>({
+  links: [
+    splitLink({
+      condition: (op) => op.type === "subscription",
+      true: httpSubscriptionLink({ url: "/trpc" }),
+      false: httpBatchLink({ url: "/trpc" }),
+    }),
+  ],
+});
 
 /** `useQuery(trpc.endpoints.list.queryOptions())`: typed by the server's router, nothing imported at run time. */
 export const trpc = createTRPCOptionsProxy<AppRouter>({ client, queryClient });
+
+/** What every route loader receives: `context.queryClient.ensureQueryData(context.trpc.….queryOptions())`. */
+export type RouterContext = { queryClient: QueryClient; trpc: typeof trpc };

@@ -13,12 +13,15 @@ export function encodeCursor(row: Keyset): string {
 function decodeCursor(cursor: string): Keyset {
   const [ms, id] = Buffer.from(cursor, "base64url").toString().split(":");
   const time = Number(ms);
-  if (!id || !UUID.test(id) || !Number.isSafeInteger(time)) {
+  // A safe integer can still be past the last Date (8.64e15 ms) or before 1970: neither is a row.
+  const createdAt = new Date(time);
+  if (!id || !UUID.test(id) || !/^\d+$/.test(ms ?? "") || Number.isNaN(createdAt.getTime())) {
     throw new AppError("BAD_REQUEST", {
+      reason: "invalid_cursor",
       userMessage: "This page link is not valid; start from the first page.",
     });
   }
-  return { createdAt: new Date(time), id };
+  return { createdAt, id };
 }
 
 /**

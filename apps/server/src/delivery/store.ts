@@ -1,6 +1,7 @@
 import { toStorableText } from "@genie/schemas";
 import type { SqlRunner } from "../db";
 import { openHeaders, openSealed } from "../db/encryption";
+import { announceChanges } from "../live/feed";
 import type { AttemptRecord, ClaimedDelivery } from "./contract";
 import { WORKER_LOCK_CLASS } from "./session";
 
@@ -197,6 +198,10 @@ export async function recordAttempts(
      SET enabled = false, disabled_reason = r."disableEndpointReason", disabled_at = now(), updated_at = now()
      FROM r WHERE e.id = r."endpointId" AND r."disableEndpointReason" IS NOT NULL AND e.enabled`,
     [JSON.stringify(records.map(storableRecord)), workerId, options.logLostLeases ?? true],
+  );
+  announceChanges(
+    sql,
+    records.map((record) => record.userId),
   );
 }
 

@@ -1,4 +1,5 @@
 import type { SqlRunner } from "../db";
+import { announceChanges } from "../live/feed";
 import {
   type AcceptedRegistration,
   answerFor,
@@ -57,6 +58,10 @@ export function createRegistrationWriter(sql: SqlRunner, options: GroupCommitOpt
       await Promise.all(batch.map((waiting) => writeBatch([waiting])));
       return;
     }
+    announceChanges(
+      sql,
+      batch.map((waiting) => waiting.registration.userId),
+    );
     for (const waiting of batch) {
       answerFor(sql, waiting.registration, stored).then(waiting.resolve, waiting.reject);
     }

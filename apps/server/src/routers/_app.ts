@@ -4,6 +4,7 @@ import { contactsRouter } from "./contacts";
 import { deliveriesRouter } from "./deliveries";
 import { endpointsRouter } from "./endpoints";
 import { funnelsRouter } from "./funnels";
+import { liveRouter } from "./live";
 import { logsRouter } from "./logs";
 import { statsRouter } from "./stats";
 import { systemRouter } from "./system";
@@ -15,6 +16,7 @@ export const appRouter = router({
   endpoints: endpointsRouter,
   funnels: funnelsRouter,
   logs: logsRouter,
+  live: liveRouter,
   deliveries: deliveriesRouter,
   contacts: contactsRouter,
   stats: statsRouter,

@@ -1,5 +1,6 @@
 import {
   byIdSchema,
+  contactDetailSchema,
   contactEmailSchema,
   contactExportSchema,
   contactListInputSchema,
@@ -16,6 +17,12 @@ export const contactsRouter = router({
     .input(contactListInputSchema)
     .output(contactPageSchema)
     .query(({ ctx, input }) => contacts.listContacts(ctx.db, ctx.session.userId, input)),
+
+  /** One contact for its page (no webhook bodies: its deliveries come from deliveries.list). */
+  byId: protectedProcedure
+    .input(byIdSchema)
+    .output(contactDetailSchema)
+    .query(({ ctx, input }) => contacts.getContact(ctx.db, ctx.session.userId, input)),
 
   /** Everything held about one contact, as JSON (access requests). */
   export: protectedProcedure

@@ -1,10 +1,34 @@
-import { byIdSchema, deliveryStateSchema, redeliveredSchema, redeliverFailedSchema } from "@genie/schemas";
+import {
+  byIdSchema,
+  deliveryDetailSchema,
+  deliveryListInputSchema,
+  deliveryPageSchema,
+  deliveryStateSchema,
+  redeliveredSchema,
+  redeliverFailedSchema,
+} from "@genie/schemas";
 import { accountLimit } from "../limits";
 import * as deliveries from "../services/deliveries";
+import * as deliveryLog from "../services/delivery-log";
 import { protectedProcedure, router } from "../trpc";
 
-/** Deliveries by hand: send again (one, or every failure in a time range), or stop a pending one. */
+/**
+ * Deliveries (one per webhook): the log lists them, one opens with its attempts; by hand they are
+ * sent again (one, or every failure in a time range) or stopped while pending.
+ */
 export const deliveriesRouter = router({
+  list: protectedProcedure
+    .input(deliveryListInputSchema)
+    .output(deliveryPageSchema)
+    .query(({ ctx, input }) =>
+      deliveryLog.listDeliveries(ctx.db, ctx.session.userId, input, ctx.retentionDays),
+    ),
+
+  byId: protectedProcedure
+    .input(byIdSchema)
+    .output(deliveryDetailSchema)
+    .query(({ ctx, input }) => deliveryLog.getDelivery(ctx.db, ctx.session.userId, input)),
+
   redeliver: protectedProcedure
     .input(byIdSchema)
     .output(deliveryStateSchema)

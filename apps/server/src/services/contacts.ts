@@ -1,4 +1,10 @@
-import type { ById, ContactExportView, ContactListQuery, ContactView } from "@genie/schemas";
+import type {
+  ById,
+  ContactDetailView,
+  ContactExportView,
+  ContactListQuery,
+  ContactView,
+} from "@genie/schemas";
 import type { Database } from "../db";
 import { keysetAfter, keysetPage, sqlParams } from "../db/keyset";
 import { notFound } from "../errors";
@@ -47,6 +53,35 @@ export async function listContacts(db: Database, userId: string, query: ContactL
     p.values,
   );
   return keysetPage(rows, query.limit, toContactView);
+}
+
+/** One contact for its page: no webhook bodies (its deliveries are listed by deliveries.list). */
+export async function getContact(db: Database, userId: string, { id }: ById): Promise<ContactDetailView> {
+  const [row] = await db.sql.query<
+    ContactRow & {
+      project_name: string;
+      page_name: string | null;
+      user_agent: string | null;
+      first_touch: unknown;
+    }
+  >(
+    `SELECT c.id::text, c.created_at, c.email, c.name, c.funnel_project_id::text AS project_id,
+            c.funnel_page_id::text AS page_id, c.utm_source, c.utm_medium, c.utm_campaign, c.utm_term,
+            c.utm_content, c.visitor_id, c.referrer, c.page_url, c.landing_page, c.custom_fields,
+            p.name AS project_name, pg.name AS page_name, c.user_agent, c.first_touch
+     FROM contacts c JOIN funnel_projects p ON p.id = c.funnel_project_id
+     LEFT JOIN funnel_pages pg ON pg.id = c.funnel_page_id
+     WHERE c.id = $1::uuid AND c.user_id = $2::uuid`,
+    [id, userId],
+  );
+  if (!row) throw notFound("Contact");
+  return {
+    ...toContactView(row),
+    projectName: row.project_name,
+    pageName: row.page_name,
+    userAgent: row.user_agent,
+    firstTouch: row.first_touch ?? null,
+  };
 }
 
 function toContactView(row: ContactRow): ContactView & { createdAt: Date } {

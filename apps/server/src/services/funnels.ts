@@ -28,6 +28,7 @@ const projectSelect = {
   createdAt: true,
   updatedAt: true,
   pages: { select: pageSelect, orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+  _count: { select: { contacts: true } },
 } satisfies Prisma.FunnelProjectSelect;
 
 type ProjectRow = Prisma.FunnelProjectGetPayload<{ select: typeof projectSelect }>;
@@ -54,9 +55,10 @@ function toPageView(row: PageRow, publicUrl: string): PageView {
   return { ...row, embedSnippet: embedSnippet(publicUrl, row.projectId, row.id) };
 }
 
-function toProjectView(row: ProjectRow, publicUrl: string): ProjectView {
+function toProjectView({ _count, ...row }: ProjectRow, publicUrl: string): ProjectView {
   return {
     ...row,
+    registrations: _count.contacts,
     embedSnippet: embedSnippet(publicUrl, row.id),
     pages: row.pages.map((page) => toPageView(page, publicUrl)),
   };

@@ -64,6 +64,7 @@ for (const mode of DATABASE_MODES) {
         failuresInARow: 0,
         attempts24h: 0,
         successRate24h: null,
+        lastError: null,
       });
     });
 

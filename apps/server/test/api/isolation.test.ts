@@ -48,10 +48,13 @@ const CASES: Record<string, Case> = {
   "funnels.pages.delete": byId((api, a) => api.funnels.pages.delete({ id: a.pageId })),
   "logs.list": scoped((api) => api.logs.list({})),
   "logs.byId": byId((api, a) => api.logs.byId({ id: a.logIds[0] ?? "" })),
+  "deliveries.list": scoped((api) => api.deliveries.list({})),
+  "deliveries.byId": byId((api, a) => api.deliveries.byId({ id: a.deliveryIds.failed })),
   "deliveries.redeliver": byId((api, a) => api.deliveries.redeliver({ id: a.deliveryIds.failed })),
   "deliveries.redeliverFailed": scoped((api) => api.deliveries.redeliverFailed(range())),
   "deliveries.cancel": byId((api, a) => api.deliveries.cancel({ id: a.deliveryIds.pending })),
   "contacts.list": scoped((api) => api.contacts.list({})),
+  "contacts.byId": byId((api, a) => api.contacts.byId({ id: a.contactId })),
   "contacts.export": byId((api, a) => api.contacts.export({ id: a.contactId })),
   "contacts.delete": byId((api, a) => api.contacts.delete({ id: a.contactId })),
   // Erases the caller's own contacts with that email: another account's, none.
@@ -63,6 +66,12 @@ const CASES: Record<string, Case> = {
       return { refused: error.message };
     }),
   ),
+  // A stream of the caller's own account: it opens, and is closed at once.
+  "live.deliveries": scoped(async (api) => {
+    const stream = await api.live.deliveries();
+    await stream[Symbol.asyncIterator]().return?.(undefined);
+    return { opened: true };
+  }),
   "stats.overview": scoped((api) => api.stats.overview({ ...range(), bucket: "hour" })),
   "webhooks.sendTest": byId((api, a) => api.webhooks.sendTest({ endpointId: a.endpointId })),
 };

@@ -3,6 +3,7 @@ import { createSsrfGuardedAgent } from "@genie/webhook-core";
 import { type ContextOptions, createContextInner } from "../../src/context";
 import type { Database } from "../../src/db";
 import type { PrismaClient } from "../../src/generated/prisma/client";
+import { startLiveFeed } from "../../src/live/feed";
 import { appRouter } from "../../src/routers/_app";
 import { createCallerFactory } from "../../src/trpc";
 
@@ -16,7 +17,9 @@ export function createApiHarness(db: Database, options: { timeoutMs?: number } =
   const ssrfAllow = ["127.0.0.1"];
   const agent = createSsrfGuardedAgent({ allow: ssrfAllow });
   const notified: string[][] = [];
+  const live = startLiveFeed(db);
   const extra: Partial<ContextOptions> = {
+    live,
     outbound: { ssrfAllow, timeoutMs: options.timeoutMs ?? 2000, agent },
     worker: { wake: (ids) => notified.push(ids) },
     publicUrl: "https://genie.example.com",
@@ -26,7 +29,10 @@ export function createApiHarness(db: Database, options: { timeoutMs?: number } =
     notified,
     as: (userId: string | null) =>
       createCaller(createContextInner({ db, session: userId ? { userId } : null, ...extra })),
-    close: () => agent.close(),
+    close: async () => {
+      await live.close();
+      await agent.close();
+    },
   };
 }
 

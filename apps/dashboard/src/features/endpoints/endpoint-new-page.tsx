@@ -1,12 +1,17 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
-import { checkEndpointForm, EndpointFields, type EndpointFormValues } from "../components/endpoint-fields";
-import { SchemaForm } from "../components/form";
-import { SecretOnce } from "../components/secret-once";
-import { Button, PageHeader } from "../components/ui";
-import type { FieldErrors } from "../lib/form";
-import { type Endpoint, errorMessage, serverFieldErrors, trpc } from "../lib/trpc";
+import { SchemaForm } from "../../components/form";
+import { Button, PageHeader } from "../../components/ui";
+import type { FieldErrors } from "../../lib/form";
+import { type Endpoint, errorMessage, serverFieldErrors, trpc } from "../../lib/trpc";
+import {
+  checkEndpointForm,
+  DEFAULT_ROUTING,
+  EndpointFields,
+  type EndpointFormValues,
+} from "./endpoint-fields";
+import { SecretOnce } from "./secret-once";
 
 const EMPTY: EndpointFormValues = {
   crm: "zapier",
@@ -15,6 +20,7 @@ const EMPTY: EndpointFormValues = {
   enabled: true,
   retryPreset: "standard",
   headers: [],
+  ...DEFAULT_ROUTING,
 };
 
 export function NewEndpointPage() {

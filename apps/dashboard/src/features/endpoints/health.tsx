@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
-import { percent, plural, timeAgo } from "../lib/format";
-import type { Endpoint, EndpointHealth } from "../lib/trpc";
-import { Badge, type Tone } from "./ui";
+import { Badge, type Tone } from "../../components/ui";
+import { percent, plural, timeAgo } from "../../lib/format";
+import type { Endpoint, EndpointHealth } from "../../lib/trpc";
 
 /** One word for an endpoint's state, from its switch and its recent deliveries. */
 export function endpointStatus(endpoint: Endpoint, health?: EndpointHealth): { tone: Tone; label: string } {

@@ -2,15 +2,21 @@ import {
   CRM_KINDS,
   CRM_PRESETS,
   type CrmKind,
+  DEFAULT_EVENTS,
+  type PayloadFormat,
   RETRY_PRESET_NAMES,
   RETRY_PRESET_WAITS_MS,
   type RetryPresetName,
+  SUBSCRIBABLE_EVENTS,
+  type SubscribableEvent,
 } from "@genie/schemas";
+import { useQuery } from "@tanstack/react-query";
 import { RadioGroup, Switch } from "radix-ui";
 import type { ReactNode } from "react";
-import { type FieldErrors, validate } from "../lib/form";
-import { duration, plural } from "../lib/format";
-import { Button, Field, FieldError } from "./ui";
+import { Button, Field, FieldError } from "../../components/ui";
+import { type FieldErrors, validate } from "../../lib/form";
+import { duration, plural } from "../../lib/format";
+import { trpc } from "../../lib/trpc";
 
 /** One custom header row. Saved headers come back masked: their value is replaced, never shown. */
 export type HeaderRow = { key: number; name: string; value: string; savedHint?: string; removed?: boolean };
@@ -22,6 +28,20 @@ export type EndpointFormValues = {
   enabled: boolean;
   retryPreset: RetryPresetName;
   headers: HeaderRow[];
+  /** Routing: every funnel (also ones created later), or only `projectIds`. */
+  allProjects: boolean;
+  projectIds: string[];
+  /** The events it receives; the default set when it equals DEFAULT_EVENTS. */
+  eventTypes: SubscribableEvent[];
+  payloadFormat: PayloadFormat;
+};
+
+/** A new endpoint's routing: every funnel, the default events, the spec's nested body. */
+export const DEFAULT_ROUTING = {
+  allProjects: true,
+  projectIds: [] as string[],
+  eventTypes: [...DEFAULT_EVENTS],
+  payloadFormat: "nested" as PayloadFormat,
 };
 
 let rowKey = 1;
@@ -106,10 +126,7 @@ const CRM_SHORT: Record<CrmKind, string> = {
   custom: "Any HTTPS endpoint",
 };
 
-/**
- * The fields of an endpoint, shared by "Add endpoint" and an endpoint's settings. Routing by project
- * and event type and the payload format arrive with the routing work.
- */
+/** The fields of an endpoint, shared by "Add endpoint" and an endpoint's settings. */
 export function EndpointFields({
   values,
   onChange,
@@ -187,6 +204,29 @@ export function EndpointFields({
       </div>
 
       <Choices
+        label="Body format"
+        value={values.payloadFormat}
+        onChange={(v) => set("payloadFormat", v)}
+        columns="grid-cols-1 sm:grid-cols-2"
+        options={[
+          {
+            value: "nested",
+            title: "Nested JSON",
+            detail:
+              "The standard body: data.email, data.utm.source, data.fields.company. Best for your own code.",
+          },
+          {
+            value: "flat",
+            title: "Flat keys",
+            detail:
+              "One level of keys: email, first_name, utm_source, field_company. GoHighLevel's and Zapier's field pickers list them as they are, so mapping is a click per field.",
+          },
+        ]}
+      />
+
+      <Routing values={values} onChange={onChange} errors={errors} />
+
+      <Choices
         label="When the receiver fails"
         value={values.retryPreset}
         onChange={(v) => set("retryPreset", v)}
@@ -201,6 +241,99 @@ export function EndpointFields({
       <HeadersEditor rows={values.headers} onChange={(rows) => set("headers", rows)} errors={errors} />
 
       <EnabledSwitch checked={values.enabled} onChange={(v) => set("enabled", v)} />
+    </div>
+  );
+}
+
+const EVENT_HINTS: Record<SubscribableEvent, string> = {
+  "registration.submitted": "Someone submitted a form (the default).",
+  "contact.deleted": "You erased a contact, so the CRM can erase it too.",
+};
+
+/** Which funnels and which events reach this endpoint. */
+function Routing({
+  values,
+  onChange,
+  errors,
+}: {
+  values: EndpointFormValues;
+  onChange: (values: EndpointFormValues) => void;
+  errors: FieldErrors;
+}) {
+  const projects = useQuery(trpc.funnels.list.queryOptions());
+  const toggle = <T,>(list: T[], item: T, on: boolean) =>
+    on ? [...list, item] : list.filter((x) => x !== item);
+  const box = "size-4 rounded border-zinc-400 accent-indigo-600";
+  return (
+    <div className="space-y-6">
+      <fieldset className="space-y-2">
+        <legend className="label mb-1">Funnels</legend>
+        <label className="flex items-center gap-2 text-sm">
+          <input
+            type="radio"
+            name="endpoint-funnels"
+            checked={values.allProjects}
+            onChange={() => onChange({ ...values, allProjects: true })}
+          />
+          Every funnel, also ones you create later
+        </label>
+        <label className="flex items-center gap-2 text-sm">
+          <input
+            type="radio"
+            name="endpoint-funnels"
+            checked={!values.allProjects}
+            onChange={() => onChange({ ...values, allProjects: false })}
+          />
+          Only these funnels:
+        </label>
+        {!values.allProjects && (
+          <div className="ml-6 space-y-1">
+            {projects.data?.length === 0 && (
+              <p className="hint">You have no funnel yet: create one on the Funnels page.</p>
+            )}
+            {projects.data?.map((project) => (
+              <label key={project.id} className="flex items-center gap-2 text-sm">
+                <input
+                  type="checkbox"
+                  className={box}
+                  checked={values.projectIds.includes(project.id)}
+                  onChange={(e) =>
+                    onChange({
+                      ...values,
+                      projectIds: toggle(values.projectIds, project.id, e.target.checked),
+                    })
+                  }
+                />
+                {project.name}
+              </label>
+            ))}
+            {values.projectIds.length === 0 && projects.data?.length ? (
+              <p className="hint">None chosen: this endpoint would receive no registrations.</p>
+            ) : null}
+          </div>
+        )}
+        {errors.projectIds && <FieldError>{`Funnels ${errors.projectIds}`}</FieldError>}
+      </fieldset>
+      <fieldset className="space-y-2">
+        <legend className="label mb-1">Events</legend>
+        {SUBSCRIBABLE_EVENTS.map((event) => (
+          <label key={event} className="flex items-start gap-2 text-sm">
+            <input
+              type="checkbox"
+              className={`${box} mt-0.5`}
+              checked={values.eventTypes.includes(event)}
+              onChange={(e) =>
+                onChange({ ...values, eventTypes: toggle(values.eventTypes, event, e.target.checked) })
+              }
+            />
+            <span>
+              <code className="font-mono">{event}</code>
+              <span className="hint block">{EVENT_HINTS[event]}</span>
+            </span>
+          </label>
+        ))}
+        {errors.eventTypes && <FieldError>{`Events ${errors.eventTypes}`}</FieldError>}
+      </fieldset>
     </div>
   );
 }
@@ -369,9 +502,17 @@ export async function checkEndpointForm<N extends "endpointCreateSchema" | "endp
     enabled: values.enabled,
     retryPreset: values.retryPreset,
     customHeaders: headerPatch(values.headers),
+    projectIds: values.allProjects ? null : values.projectIds,
+    // The default set is stored as null, so events added to the defaults later reach it too.
+    eventTypes: sameEvents(values.eventTypes, DEFAULT_EVENTS) ? null : values.eventTypes,
+    payloadFormat: values.payloadFormat,
   });
   const errors = { ...checked.errors, ...duplicateHeaderErrors(values.headers) };
   return checked.data && Object.keys(errors).length === 0
     ? { data: checked.data, errors: null }
     : { data: null, errors };
+}
+
+function sameEvents(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((event) => b.includes(event));
 }

@@ -1,10 +1,11 @@
 import { CRM_PRESETS } from "@genie/schemas";
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
-import { healthFacts, StatusBadge } from "../components/health";
-import { Button, Callout, EmptyState, Facts, LoadError, Loading, PageHeader } from "../components/ui";
-import { dateTime } from "../lib/format";
-import { errorMessage, trpc } from "../lib/trpc";
+import { Button, Callout, EmptyState, Facts, LoadError, Loading, PageHeader } from "../../components/ui";
+import { dateTime } from "../../lib/format";
+import { errorMessage, trpc } from "../../lib/trpc";
+import { VisibleText } from "../../lib/visible-text";
+import { healthFacts, StatusBadge } from "./health";
 
 export function EndpointsPage() {
   // Asked again every 30 s, like the health below: the worker may disable an endpoint meanwhile.
@@ -62,7 +63,7 @@ export function EndpointsPage() {
                       params={{ endpointId: endpoint.id }}
                       className="rounded after:absolute after:inset-0 after:rounded-xl"
                     >
-                      {endpoint.name || CRM_PRESETS[endpoint.crm].label}
+                      <VisibleText text={endpoint.name || CRM_PRESETS[endpoint.crm].label} />
                     </Link>
                   </h2>
                   <p className="font-mono text-sm break-all text-zinc-600 dark:text-zinc-400">
@@ -82,6 +83,16 @@ export function EndpointsPage() {
                   {endpoint.disabledReason}
                 </p>
               )}
+              {endpoint.enabled &&
+                healthOf(endpoint.id)?.lastError &&
+                (healthOf(endpoint.id)?.failuresInARow ?? 0) > 0 && (
+                  <p
+                    className="mt-3 text-sm break-words text-amber-800 dark:text-amber-300"
+                    data-testid="last-error"
+                  >
+                    Last error: <VisibleText text={healthOf(endpoint.id)?.lastError} />
+                  </p>
+                )}
               <div className="mt-4 border-t border-zinc-100 pt-4 dark:border-zinc-800">
                 {health.isPending ? (
                   <p className="hint">Loading delivery health…</p>

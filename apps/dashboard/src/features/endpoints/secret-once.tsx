@@ -1,4 +1,4 @@
-import { CopyButton } from "./ui";
+import { CopyButton } from "../../components/ui";
 
 /**
  * A signing secret, shown once right after it was made (create, rotate): the server never returns it

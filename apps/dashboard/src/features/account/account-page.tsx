@@ -1,13 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useRouteContext, useRouter } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
-import { SchemaForm } from "../components/form";
-import { useToast } from "../components/toast";
-import { Badge, Button, Field, LoadError, Loading, PageHeader, Section } from "../components/ui";
-import { authClient, signOut } from "../lib/auth";
-import { type FieldErrors, validate } from "../lib/form";
-import { dateTime, timeAgo } from "../lib/format";
-import { trpc } from "../lib/trpc";
+import { SchemaForm } from "../../components/form";
+import { useToast } from "../../components/toast";
+import { Badge, Button, Field, LoadError, Loading, PageHeader, Section } from "../../components/ui";
+import { authClient, signOut } from "../../lib/auth";
+import { type FieldErrors, validate } from "../../lib/form";
+import { dateTime, timeAgo } from "../../lib/format";
+import { trpc } from "../../lib/trpc";
 
 /** better-auth answers `{ data, error }`: turn an error into a thrown one for TanStack Query. */
 async function unwrap<T>(

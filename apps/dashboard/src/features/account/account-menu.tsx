@@ -20,7 +20,7 @@ export function AccountMenu({
 }) {
   const navigate = useNavigate();
   const signOut = async () => {
-    const { signOut } = await import("../lib/auth");
+    const { signOut } = await import("../../lib/auth");
     await signOut();
     await navigate({ to: "/sign-in" });
   };

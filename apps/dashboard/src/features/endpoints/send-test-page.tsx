@@ -3,7 +3,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { RadioGroup } from "radix-ui";
 import { type FormEvent, useState } from "react";
-import { SchemaForm } from "../components/form";
+import { SchemaForm } from "../../components/form";
 import {
   Badge,
   Button,
@@ -15,9 +15,9 @@ import {
   Loading,
   PageHeader,
   Section,
-} from "../components/ui";
-import { type FieldErrors, validate } from "../lib/form";
-import { errorMessage, type Outputs, serverFieldErrors, trpc } from "../lib/trpc";
+} from "../../components/ui";
+import { type FieldErrors, validate } from "../../lib/form";
+import { errorMessage, type Outputs, serverFieldErrors, trpc } from "../../lib/trpc";
 
 type Result = Outputs["webhooks"]["sendTest"];
 

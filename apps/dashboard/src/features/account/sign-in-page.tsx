@@ -1,10 +1,11 @@
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
-import { SchemaForm } from "../components/form";
-import { Button, Field } from "../components/ui";
-import { authClient } from "../lib/auth";
-import { type FieldErrors, validate } from "../lib/form";
-import { forgetSession, UNREACHABLE_MESSAGE } from "../lib/trpc";
+import { SchemaForm } from "../../components/form";
+import { Button, Field } from "../../components/ui";
+import { authClient } from "../../lib/auth";
+import { type FieldErrors, validate } from "../../lib/form";
+import { HOME, safeRedirect } from "../../lib/redirect";
+import { forgetSession, UNREACHABLE_MESSAGE } from "../../lib/trpc";
 
 type Mode = "sign-in" | "sign-up";
 
@@ -57,7 +58,8 @@ function AuthPage({ mode }: { mode: Mode }) {
         : await authClient.signIn.email({ email: values.email, password: values.password });
       if (error) return setErrors(authErrors(error));
       forgetSession();
-      await navigate({ href: search.redirect ?? "/endpoints", replace: true });
+      // Read again here, past the router: only a path of this app is followed (lib/redirect.ts).
+      await navigate({ href: safeRedirect(search.redirect) ?? HOME, replace: true });
     } catch {
       setErrors({ form: UNREACHABLE_MESSAGE });
     } finally {

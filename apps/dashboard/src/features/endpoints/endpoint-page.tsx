@@ -1,25 +1,20 @@
-import { CRM_PRESETS } from "@genie/schemas";
+import { CRM_PRESETS, DEFAULT_EVENTS } from "@genie/schemas";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { type FormEvent, lazy, Suspense, useState } from "react";
-import {
-  checkEndpointForm,
-  EndpointFields,
-  type EndpointFormValues,
-  newHeaderRow,
-} from "../components/endpoint-fields";
-import { SchemaForm } from "../components/form";
-import { healthFacts, StatusBadge } from "../components/health";
-import { SecretOnce } from "../components/secret-once";
-import { useToast } from "../components/toast";
-import { Button, Callout, Facts, Loading, PageHeader, Section } from "../components/ui";
-import type { FieldErrors } from "../lib/form";
-import { dateTime, plural } from "../lib/format";
-import { type Endpoint, errorMessage, serverFieldErrors, trpc } from "../lib/trpc";
+import { SchemaForm } from "../../components/form";
+import { useToast } from "../../components/toast";
+import { Button, Callout, Facts, Loading, PageHeader, Section } from "../../components/ui";
+import type { FieldErrors } from "../../lib/form";
+import { dateTime, plural } from "../../lib/format";
+import { type Endpoint, errorMessage, serverFieldErrors, trpc } from "../../lib/trpc";
+import { checkEndpointForm, EndpointFields, type EndpointFormValues, newHeaderRow } from "./endpoint-fields";
+import { healthFacts, StatusBadge } from "./health";
+import { SecretOnce } from "./secret-once";
 
 // The dialogs (Radix, with its focus trap and scroll lock) load when first wanted, on hover or focus
 // of the button that opens them: this page is the heaviest first visit (scripts/bundle-budget.mjs).
-const loadDialogs = () => import("../components/dialog");
+const loadDialogs = () => import("../../components/dialog");
 const Dialog = lazy(() => loadDialogs().then((m) => ({ default: m.Dialog })));
 const ConfirmDialog = lazy(() => loadDialogs().then((m) => ({ default: m.ConfirmDialog })));
 const preloadDialogs = () => void loadDialogs();
@@ -353,6 +348,10 @@ function formValuesOf(endpoint: Endpoint): EndpointFormValues {
     enabled: endpoint.enabled,
     retryPreset: endpoint.retryPreset,
     headers: endpoint.customHeaders.map((h) => ({ ...newHeaderRow(h.name), savedHint: h.valueHint })),
+    allProjects: endpoint.projectIds === null,
+    projectIds: endpoint.projectIds ?? [],
+    eventTypes: endpoint.eventTypes ?? [...DEFAULT_EVENTS],
+    payloadFormat: endpoint.payloadFormat,
   };
 }
 

@@ -1,13 +1,17 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, Outlet, useRouteContext } from "@tanstack/react-router";
 import { lazy, Suspense, useState, useSyncExternalStore } from "react";
-import { AccountButton } from "../components/account-button";
-import { Button } from "../components/ui";
+import { AccountButton } from "../features/account/account-button";
 import { isUnreachable, UNREACHABLE_MESSAGE } from "../lib/trpc";
+import { Button } from "./ui";
 
-/** The pages of the app; the next ones (overview, logs, funnels, contacts) join this list as they exist. */
+/** The pages of the app, in the order an owner needs them. */
 const NAV = [
+  { to: "/", label: "Overview" },
+  { to: "/deliveries", label: "Delivery log" },
   { to: "/endpoints", label: "Endpoints" },
+  { to: "/funnels", label: "Funnels" },
+  { to: "/contacts", label: "Contacts" },
   { to: "/send-test", label: "Send test" },
   { to: "/account", label: "Account" },
 ] as const;
@@ -27,7 +31,7 @@ export function Shell() {
       </a>
       <header className="border-b border-zinc-200 bg-white lg:flex lg:min-h-screen lg:flex-col lg:border-r lg:border-b-0 dark:border-zinc-800 dark:bg-zinc-900">
         <div className="flex items-center justify-between gap-3 px-4 py-3 lg:px-5 lg:py-5">
-          <Link to="/endpoints" className="flex items-center gap-2 rounded-lg font-semibold">
+          <Link to="/" className="flex items-center gap-2 rounded-lg font-semibold">
             <span
               aria-hidden
               className="grid size-7 place-items-center rounded-lg bg-indigo-600 text-sm text-white"
@@ -44,7 +48,12 @@ export function Shell() {
           <ul className="flex gap-1 lg:flex-col">
             {NAV.map((item) => (
               <li key={item.to}>
-                <Link to={item.to} className={`block ${NAV_LINK}`} activeProps={{ className: NAV_ACTIVE }}>
+                <Link
+                  to={item.to}
+                  className={`block whitespace-nowrap ${NAV_LINK}`}
+                  activeProps={{ className: NAV_ACTIVE }}
+                  activeOptions={{ exact: item.to === "/", includeSearch: false }}
+                >
                   {item.label}
                 </Link>
               </li>
@@ -65,7 +74,7 @@ export function Shell() {
   );
 }
 
-const loadMenu = () => import("../components/account-menu");
+const loadMenu = () => import("../features/account/account-menu");
 const LazyAccountMenu = lazy(() => loadMenu().then((m) => ({ default: m.AccountMenu })));
 
 /**
