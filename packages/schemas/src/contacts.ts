@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { storableText, timestampSchema } from "./common";
-import { storedUtmSchema } from "./webhooks";
+import { storedConsentSchema, storedFirstTouchSchema, storedUtmSchema } from "./webhooks";
 
 /** Filters shared by contacts.list and the CSV export (`GET /api/contacts.csv?search=…&projectId=…`). */
 export const contactFilterSchema = z.strictObject({
@@ -24,6 +24,9 @@ export const contactSchema = z.object({
   createdAt: timestampSchema,
   email: z.string(),
   name: nullable,
+  /** E.164. */
+  phone: nullable,
+  consent: storedConsentSchema.nullable(),
   projectId: z.string(),
   pageId: nullable,
   utm: storedUtmSchema,
@@ -31,6 +34,7 @@ export const contactSchema = z.object({
   referrer: nullable,
   pageUrl: nullable,
   landingPage: nullable,
+  firstTouch: storedFirstTouchSchema.nullable(),
   customFields: z.record(z.string(), z.unknown()),
 });
 /** As the server returns it (Dates); clients receive the schema's output (ISO strings). */
@@ -64,7 +68,7 @@ export type ErasureView = z.input<typeof erasureSchema>;
 
 /** contacts.export: everything Genie holds about one contact, for an access request. */
 export const contactExportSchema = z.object({
-  contact: contactSchema.extend({ userAgent: nullable, idempotencyKey: nullable, firstTouch: z.unknown() }),
+  contact: contactSchema.extend({ userAgent: nullable, idempotencyKey: nullable }),
   /** Every webhook about the contact, with its attempts. */
   deliveries: z.array(
     z.object({

@@ -14,6 +14,10 @@ export const REGISTRATION_LIMITS = {
   text: 500,
   customFieldValue: 2000,
   customFields: 50,
+  /** A phone number as typed (spaces, dashes, brackets and an extension included), before E.164. */
+  phone: 40,
+  /** The consent text shown beside the checkbox. */
+  consentText: 2000,
 } as const;
 
 /** Custom form field names: identifiers (this also keeps `__proto__` and friends out). */

@@ -2,12 +2,17 @@ import type { ById, ContactExportView, ContactListQuery, ContactView } from "@ge
 import type { Database } from "../db";
 import { keysetAfter, keysetPage, sqlParams } from "../db/keyset";
 import { notFound } from "../errors";
+import { storedFirstTouch } from "../intake/payload";
 
 type ContactRow = {
   id: string;
   created_at: Date | string;
   email: string;
   name: string | null;
+  phone: string | null;
+  consent_given: boolean | null;
+  consent_text: string | null;
+  consent_at: Date | string | null;
   project_id: string;
   page_id: string | null;
   utm_source: string | null;
@@ -19,6 +24,7 @@ type ContactRow = {
   referrer: string | null;
   page_url: string | null;
   landing_page: string | null;
+  first_touch: unknown;
   custom_fields: Record<string, unknown> | null;
 };
 
@@ -39,14 +45,22 @@ export async function listContacts(db: Database, userId: string, query: ContactL
     where.push(`(email ILIKE ${pattern} OR name ILIKE ${pattern})`);
   }
   const rows = await db.sql.query<ContactRow>(
-    `SELECT id::text, created_at, email, name, funnel_project_id::text AS project_id,
+    `SELECT id::text, created_at, email, name, phone, consent_given, consent_text, consent_at,
+            funnel_project_id::text AS project_id,
             funnel_page_id::text AS page_id, utm_source, utm_medium, utm_campaign, utm_term, utm_content,
-            visitor_id, referrer, page_url, landing_page, custom_fields
+            visitor_id, referrer, page_url, landing_page, first_touch, custom_fields
      FROM contacts WHERE ${where.join(" AND ")}
      ORDER BY created_at DESC, id DESC LIMIT ${p.add(query.limit + 1)}::int`,
     p.values,
   );
   return keysetPage(rows, query.limit, toContactView);
+}
+
+/** Consent columns as one value; null when the form had no consent checkbox. */
+function consentView(given: boolean | null, text: string | null, at: Date | string | null) {
+  return given === null || text === null || at === null
+    ? null
+    : { given, text, at: new Date(at).toISOString() };
 }
 
 function toContactView(row: ContactRow): ContactView & { createdAt: Date } {
@@ -55,6 +69,8 @@ function toContactView(row: ContactRow): ContactView & { createdAt: Date } {
     createdAt: new Date(row.created_at),
     email: row.email,
     name: row.name,
+    phone: row.phone,
+    consent: consentView(row.consent_given, row.consent_text, row.consent_at),
     projectId: row.project_id,
     pageId: row.page_id,
     utm: {
@@ -68,6 +84,10 @@ function toContactView(row: ContactRow): ContactView & { createdAt: Date } {
     referrer: row.referrer,
     pageUrl: row.page_url,
     landingPage: row.landing_page,
+    // PGlite may hand jsonb over as text.
+    firstTouch: storedFirstTouch(
+      typeof row.first_touch === "string" ? JSON.parse(row.first_touch) : row.first_touch,
+    ),
     customFields: row.custom_fields ?? {},
   };
 }
@@ -76,6 +96,10 @@ const CSV_COLUMNS = [
   "created_at",
   "email",
   "name",
+  "phone",
+  "consent_given",
+  "consent_text",
+  "consent_at",
   "project_id",
   "page_id",
   "utm_source",
@@ -87,6 +111,14 @@ const CSV_COLUMNS = [
   "referrer",
   "page_url",
   "landing_page",
+  "first_touch_utm_source",
+  "first_touch_utm_medium",
+  "first_touch_utm_campaign",
+  "first_touch_utm_term",
+  "first_touch_utm_content",
+  "first_touch_landing_page",
+  "first_touch_referrer",
+  "first_touch_at",
   "custom_fields",
 ] as const;
 
@@ -117,6 +149,10 @@ export async function* contactsCsv(
         c.createdAt.toISOString(),
         c.email,
         c.name,
+        c.phone,
+        c.consent?.given,
+        c.consent?.text,
+        c.consent?.at,
         c.projectId,
         c.pageId,
         c.utm.source,
@@ -128,6 +164,14 @@ export async function* contactsCsv(
         c.referrer,
         c.pageUrl,
         c.landingPage,
+        c.firstTouch?.utm.source,
+        c.firstTouch?.utm.medium,
+        c.firstTouch?.utm.campaign,
+        c.firstTouch?.utm.term,
+        c.firstTouch?.utm.content,
+        c.firstTouch?.landingPage,
+        c.firstTouch?.referrer,
+        c.firstTouch?.at,
         Object.keys(c.customFields).length > 0 ? c.customFields : null,
       ]
         .map(csvCell)
@@ -166,6 +210,8 @@ export async function exportContact(db: Database, userId: string, { id }: ById):
       createdAt: contact.createdAt,
       email: contact.email,
       name: contact.name,
+      phone: contact.phone,
+      consent: consentView(contact.consentGiven, contact.consentText, contact.consentAt),
       projectId: contact.funnelProjectId,
       pageId: contact.funnelPageId,
       utm: {
@@ -182,7 +228,7 @@ export async function exportContact(db: Database, userId: string, { id }: ById):
       customFields: (contact.customFields ?? {}) as Record<string, unknown>,
       userAgent: contact.userAgent,
       idempotencyKey: contact.idempotencyKey,
-      firstTouch: contact.firstTouch,
+      firstTouch: storedFirstTouch(contact.firstTouch),
     },
     deliveries: deliveries.map(({ logs, body, ...delivery }) => ({
       ...delivery,
