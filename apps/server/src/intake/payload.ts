@@ -64,7 +64,12 @@ export function consentOf(r: Registration, receivedAt: Date): StoredConsent | nu
  */
 export function storedFirstTouch(value: unknown): StoredFirstTouch | null {
   if (!value || typeof value !== "object") return null;
-  const touch = value as { utm?: Record<string, unknown>; landingPage?: unknown; referrer?: unknown; at?: unknown };
+  const touch = value as {
+    utm?: Record<string, unknown>;
+    landingPage?: unknown;
+    referrer?: unknown;
+    at?: unknown;
+  };
   const text = (v: unknown) => (typeof v === "string" ? v : null);
   return {
     utm: {

@@ -17,7 +17,9 @@ export function isPhoneCountry(country: string): boolean {
  */
 export function toE164(text: string, defaultCountry: string | null): string | null {
   const country =
-    defaultCountry !== null && isSupportedCountry(defaultCountry) ? (defaultCountry as CountryCode) : undefined;
+    defaultCountry !== null && isSupportedCountry(defaultCountry)
+      ? (defaultCountry as CountryCode)
+      : undefined;
   const parsed = parsePhoneNumberFromString(text, country && { defaultCountry: country });
   return parsed?.isValid() ? parsed.number : null;
 }
