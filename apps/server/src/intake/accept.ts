@@ -71,7 +71,11 @@ export function prepareRegistration(
       userMessage: "This project has no page with this pageId.",
     });
   }
-  const registration = input.phone ? { ...input, phone: phoneOf(input.phone, project) } : input;
+  // An empty phone input is no phone.
+  const registration =
+    input.phone === undefined
+      ? input
+      : { ...input, phone: input.phone === "" ? undefined : phoneOf(input.phone, project) };
   const page = project.page_id ? { id: project.page_id, url: project.page_url ?? "" } : null;
   const contactId = randomUUID();
   const eventId = `evt_${randomUUID().replaceAll("-", "")}`;
