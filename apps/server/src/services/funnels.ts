@@ -1,11 +1,12 @@
-import type {
-  ById,
-  PageCreate,
-  PageUpdate,
-  PageView,
-  ProjectCreate,
-  ProjectUpdate,
-  ProjectView,
+import {
+  type ById,
+  embedSnippet,
+  type PageCreate,
+  type PageUpdate,
+  type PageView,
+  type ProjectCreate,
+  type ProjectUpdate,
+  type ProjectView,
 } from "@genie/schemas";
 import type { Database } from "../db";
 import { AppError, notFound } from "../errors";
@@ -34,23 +35,6 @@ const projectSelect = {
 
 type ProjectRow = Prisma.FunnelProjectGetPayload<{ select: typeof projectSelect }>;
 type PageRow = Prisma.FunnelPageGetPayload<{ select: typeof pageSelect }>;
-
-/**
- * The HTML a marketer pastes into a funnel page: the form SDK's <script> build, told which project
- * and page the registrations belong to and where to post them. Ids and URL are attribute-escaped.
- */
-export function embedSnippet(publicUrl: string, projectId: string, pageId?: string): string {
-  const base = publicUrl.replace(/\/+$/, "");
-  const page = pageId ? ` data-page="${escapeAttribute(pageId)}"` : "";
-  return [
-    `<form data-genie-form data-project="${escapeAttribute(projectId)}"${page}></form>`,
-    `<script src="${escapeAttribute(base)}/sdk/genie-form.js" data-api="${escapeAttribute(base)}" async></script>`,
-  ].join("\n");
-}
-
-function escapeAttribute(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 
 function toPageView(row: PageRow, publicUrl: string): PageView {
   return { ...row, embedSnippet: embedSnippet(publicUrl, row.projectId, row.id) };
