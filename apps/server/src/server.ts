@@ -111,8 +111,9 @@ export async function buildServer({
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
 
-  // The form SDK's <script> files and the dashboard (a static SPA built by Vite): `pnpm start` builds both.
-  if (existsSync(sdkDir)) await app.register(sdkRoutes, { root: sdkDir });
+  // The form SDK's <script> files (read per request, so a build made after start is served) and the
+  // dashboard (a static SPA built by Vite): `pnpm start` builds both.
+  await app.register(sdkRoutes, { root: sdkDir });
   if (existsSync(dashboardDir)) await app.register(dashboardRoutes, { root: dashboardDir });
 
   return app;
