@@ -85,7 +85,9 @@ export async function startGenie() {
 }
 
 /** An HTTP server on its own loopback port (another origin than Genie's) answering `pages[path]`. */
-export async function startFunnelSite(pages: Map<string, { html: string; headers?: Record<string, string> }>) {
+export async function startFunnelSite(
+  pages: Map<string, { html: string; headers?: Record<string, string> }>,
+) {
   const server: Server = createServer((req, res) => {
     const page = pages.get((req.url ?? "/").split("?")[0] ?? "/");
     if (!page) return res.writeHead(404).end("not found");
@@ -144,6 +146,11 @@ export type ContactItem = {
   pageUrl: string | null;
   landingPage: string | null;
   utm: Record<string, string | null>;
-  firstTouch: { utm: Record<string, string | null>; landingPage: string | null; referrer: string | null; at: string | null } | null;
+  firstTouch: {
+    utm: Record<string, string | null>;
+    landingPage: string | null;
+    referrer: string | null;
+    at: string | null;
+  } | null;
   customFields: Record<string, unknown>;
 };

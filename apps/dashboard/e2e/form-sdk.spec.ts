@@ -78,8 +78,9 @@ test.beforeAll(async () => {
   });
   pages.set("/register", { html: funnelPage("Register", `${marketerForm}${scriptTag}`) });
   pages.set("/default", { html: funnelPage("Register", page.embedSnippet, stylesheet) });
+  // The script in <head>, before the form exists.
   pages.set("/strict", {
-    html: funnelPage("Register", page.embedSnippet, stylesheet),
+    html: funnelPage("Register", formTag, `${stylesheet}${scriptTag}`),
     headers: {
       "content-security-policy": `default-src 'none'; script-src ${genie.url}; connect-src ${genie.url}; style-src ${genie.url}`,
     },
@@ -114,9 +115,12 @@ const status = (page: Page) => page.getByRole("status");
 test("a UTM visit, a second page view, a registration: the contact and the signed webhook carry the attribution", async ({
   page,
 }) => {
-  await page.goto(`${site.origin}/landing?utm_source=google&utm_medium=cpc&utm_campaign=spring&gclid=abc123`, {
-    referer: "https://www.google.com/",
-  });
+  await page.goto(
+    `${site.origin}/landing?utm_source=google&utm_medium=cpc&utm_campaign=spring&gclid=abc123`,
+    {
+      referer: "https://www.google.com/",
+    },
+  );
   await page.waitForFunction(() => (window as { GenieForm?: { loaded?: boolean } }).GenieForm?.loaded);
   await page.getByRole("link", { name: "Register now" }).click();
   await expect(page.locator("form [name=_hp]")).toBeAttached();
@@ -145,7 +149,9 @@ test("a UTM visit, a second page view, a registration: the contact and the signe
 
   await expect.poll(() => receiver.requestsTo(HOOK).length, { timeout: 20_000 }).toBe(1);
   const [delivery] = receiver.requestsTo(HOOK);
-  expect(() => verifyWebhook(delivery?.body ?? "", delivery?.headers ?? {}, { secrets: secret })).not.toThrow();
+  expect(() =>
+    verifyWebhook(delivery?.body ?? "", delivery?.headers ?? {}, { secrets: secret }),
+  ).not.toThrow();
   const { data } = JSON.parse(delivery?.body ?? "{}");
   expect(data).toMatchObject({
     email: "ada@example.com",
@@ -167,7 +173,9 @@ test("a double click makes one contact", async ({ page }) => {
   expect(await contactsOf("double@example.com")).toHaveLength(1);
 });
 
-test("the server's field error appears next to its field, and the form can be corrected", async ({ page }) => {
+test("the server's field error appears next to its field, and the form can be corrected", async ({
+  page,
+}) => {
   await openRegister(page);
   await fill(page, "typo@example.com", "12");
   await page.getByRole("button", { name: "Register" }).click();
@@ -179,6 +187,7 @@ test("the server's field error appears next to its field, and the form can be co
   await expect(phone).toHaveAccessibleDescription(/must be a phone number/);
   await expect(phone).toBeFocused();
   await expect(status(page)).toHaveText("Please check the marked fields.");
+  await page.screenshot({ path: `${SHOTS}form-sdk-field-error-light-desktop.png` });
   await phone.fill("+44 20 7946 0018");
   await page.getByRole("button", { name: "Register" }).click();
   await expect(status(page)).toHaveText("Thank you, you are registered.");
@@ -216,7 +225,9 @@ test("with Genie stopped the visitor is told, and the same submission goes throu
   expect(await contactsOf("outage@example.com")).toHaveLength(1);
 });
 
-test("a page with a strict CSP (Genie's origin only, nothing inline) works without a violation", async ({ page }) => {
+test("a page with a strict CSP (Genie's origin only, nothing inline) and the script in <head> works without a violation", async ({
+  page,
+}) => {
   const violations: string[] = [];
   await page.exposeFunction("reportViolation", (text: string) => violations.push(text));
   await page.addInitScript(() => {
@@ -238,7 +249,9 @@ test("a page with a strict CSP (Genie's origin only, nothing inline) works witho
   expect(violations).toEqual([]);
 });
 
-test("the default form is accessible: labels, keyboard, axe, light and dark, desktop and phone", async ({ page }) => {
+test("the default form is accessible: labels, keyboard, axe, light and dark, desktop and phone", async ({
+  page,
+}) => {
   await page.goto(`${site.origin}/default`);
   await expect(page.getByLabel("Email", { exact: true })).toBeVisible();
   // By keyboard: Tab reaches the fields and the button, never the honeypot.
@@ -256,7 +269,10 @@ test("the default form is accessible: labels, keyboard, axe, light and dark, des
     ] as const) {
       await page.emulateMedia({ colorScheme });
       await page.setViewportSize({ width, height: 720 });
-      await page.screenshot({ path: `${SHOTS}form-sdk-default-${colorScheme}-${device}.png`, fullPage: true });
+      await page.screenshot({
+        path: `${SHOTS}form-sdk-default-${colorScheme}-${device}.png`,
+        fullPage: true,
+      });
       const results = await new AxeBuilder({ page }).analyze();
       const severe = results.violations
         .filter((v) => v.impact === "serious" || v.impact === "critical")
