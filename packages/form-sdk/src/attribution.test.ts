@@ -180,5 +180,6 @@ describe("captureAttribution", () => {
       }),
       { numRuns: 200 },
     );
-  });
+    // 200 page views in happy-dom: a second on a quiet machine, more when the tests share it.
+  }, 60_000);
 });
