@@ -86,6 +86,18 @@ test.beforeAll(async () => {
       "content-security-policy": `default-src 'none'; script-src ${genie.url}; connect-src ${genie.url}; style-src ${genie.url}`,
     },
   });
+  // A page that allows inline script calls the SDK before it has loaded, through the queue stub.
+  const queued = `<script>
+    window.GenieForm = window.GenieForm || function () { (GenieForm.q = GenieForm.q || []).push(arguments); };
+    GenieForm("attach", "#signup", { onSuccess: function (detail) { window.registered = detail.id; } });
+  </script>`;
+  pages.set("/queued", {
+    html: funnelPage(
+      "Queued",
+      `${marketerForm.replace("<form data-genie-form", '<form id="signup"')}${scriptTag}`,
+      queued,
+    ),
+  });
   foreignPages.set("/register", { html: funnelPage("Copied form", `${marketerForm}${scriptTag}`) });
 });
 
@@ -225,6 +237,18 @@ test("with Genie stopped the visitor is told, and the same submission goes throu
   await page.getByRole("button", { name: "Register" }).click();
   await expect(status(page)).toHaveText("Thank you, you are registered.");
   expect(await contactsOf("outage@example.com")).toHaveLength(1);
+});
+
+test("calls queued before the script loaded are run: a form attached by the stub, with its callback", async ({
+  page,
+}) => {
+  await page.goto(`${site.origin}/queued`);
+  await expect(page.locator("#signup [name=_hp]")).toHaveCount(1);
+  await fill(page, "queued@example.com");
+  await page.getByRole("button", { name: "Register" }).click();
+  await expect(status(page)).toHaveText("Thank you, you are registered.");
+  const [contact] = await contactsOf("queued@example.com");
+  expect(await page.evaluate(() => (window as { registered?: string }).registered)).toBe(contact?.id);
 });
 
 test("a page with a strict CSP (Genie's origin only, nothing inline) and the script in <head> works without a violation", async ({
