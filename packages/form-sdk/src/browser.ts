@@ -18,7 +18,8 @@ const stub = w.GenieForm;
 if (!stub?.loaded) {
   const script = document.currentScript as HTMLScriptElement | null;
   const src = script?.src ?? "";
-  const api = script?.dataset.api ?? (src && new URL(src).origin);
+  // The snippet's data-api, else the origin the script came from; none: the form's own data-api.
+  const api = script?.dataset.api || (src && new URL(src).origin) || undefined;
   const attribution = captureAttribution();
   let renderer: Promise<unknown> | undefined;
 

@@ -62,13 +62,12 @@ export function attachForm(form: HTMLFormElement, attachOptions: AttachOptions =
   if (marked.genie) return;
   marked.genie = true;
   const data = form.dataset;
-  const options: AttachOptions = {
-    api: data.api,
-    projectId: data.project,
-    pageId: data.page,
-    redirect: data.genieRedirect,
-    ...attachOptions,
-  };
+  // Options given (not undefined) win over the form's data attributes.
+  const options: AttachOptions = { ...attachOptions };
+  options.api ??= data.api;
+  options.projectId ??= data.project;
+  options.pageId ??= data.page;
+  options.redirect ??= data.genieRedirect;
   const attribution = options.attribution ?? captureAttribution({ lifetimeDays: options.lifetimeDays });
   let key: string | undefined;
   let busy = false;
@@ -136,7 +135,7 @@ export function attachForm(form: HTMLFormElement, attachOptions: AttachOptions =
       let first: HTMLElement | undefined;
       for (const [path, messages] of Object.entries(fieldErrors)) {
         // `fields.company` is the input named company; `consent.text` the consent checkbox.
-        const name = path.replace(/^fields\./, "").replace(/^consent\..*/, "consent");
+        const name = path.replace(/^fields\.|^(consent)\..*/, "$1");
         const input = form.querySelector<HTMLElement>(`[name="${CSS.escape(name)}"]`);
         if (!input || name === HONEYPOT_FIELD) {
           unplaced.push(`${path}: ${messages.join(" ")}`);
