@@ -8,8 +8,9 @@ import { createDeliveryWorker } from "../src/delivery";
 import { runRetention } from "../src/jobs/retention";
 import { buildServer } from "../src/server";
 import { runAdminStatement, TEST_ENCRYPTION_KEY } from "../test/support/databases";
-import { registrationBody, seedAccount } from "../test/support/fixtures";
+import { seedAccount } from "../test/support/fixtures";
 import { startReceiver, waitFor } from "../test/support/receiver";
+import { sdkRegistrationBody } from "../test/support/sdk-registration";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const N = Number(process.env.BENCH_REGISTRATIONS ?? 3000);
@@ -75,6 +76,11 @@ async function main() {
   });
   try {
     const account = await seedAccount(db.prisma, { endpointUrls: [receiver.url("/crm")] });
+    // The registration's phone is a national US number, read with the project's default country.
+    await db.prisma.funnelProject.update({
+      where: { id: account.projectId },
+      data: { defaultCountry: "US" },
+    });
     const worker = createDeliveryWorker(db.sql, {
       ssrfAllow: ["127.0.0.1"],
       timeoutMs: 5000,
@@ -88,8 +94,9 @@ async function main() {
       intake: { handOff: worker, perClientPerMinute: 1e9, perProjectPerMinute: 1e9 },
     });
     const api = await app.listen({ port: 0, host: "127.0.0.1" });
-    // The fixture's registration: a name, a page URL, a referrer, a visitor id, three UTM values and
-    // two custom fields; each with its own email.
+    // What the form SDK sends from a real page (test/support/sdk-registration.ts): name, phone,
+    // consent, five UTM values, a click id, first touch, landing page, page URL, referrer, visitor
+    // id and two custom fields; each with its own email.
     let next = 0;
     await Promise.all(
       Array.from({ length: 16 }, async () => {
@@ -98,7 +105,7 @@ async function main() {
           const response = await fetch(`${api}/api/contacts`, {
             method: "POST",
             headers: { "content-type": "application/json", "user-agent": "Mozilla/5.0 (bench)" },
-            body: JSON.stringify(registrationBody(account, { email: `visitor${i}@example.com` })),
+            body: JSON.stringify(sdkRegistrationBody(account, { email: `visitor${i}@example.com` })),
           });
           if (response.status !== 201) throw new Error(`registration answered ${response.status}`);
         }

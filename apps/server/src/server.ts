@@ -19,9 +19,11 @@ import { contactsCsvRoute } from "./routes/contacts-csv";
 import { restErrorHandler } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { type IntakeOptions, intakeRoutes } from "./routes/intake";
+import { sdkRoutes } from "./sdk";
 import { createOutbound, type OutboundSettings } from "./services/outbound";
 
 const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist", import.meta.url));
+const SDK_DIST = fileURLToPath(new URL("../../../packages/form-sdk/dist/browser", import.meta.url));
 
 export type ServerOptions = {
   db: Database;
@@ -52,12 +54,14 @@ export type ServerOptions = {
   http?: HttpSettings;
   /** Where the built dashboard is served from. @default apps/dashboard/dist */
   dashboardDir?: string;
+  /** Where the form SDK's browser files are served from (`/sdk/*`). @default packages/form-sdk/dist/browser */
+  sdkDir?: string;
 };
 
 /**
  * The HTTP face of Genie, composed in one place: security headers, health, the public intake,
- * sign-in, the CSV export, the tRPC API of the dashboard, and the built dashboard itself. A
- * worker-only process serves /healthz and nothing else.
+ * sign-in, the CSV export, the tRPC API of the dashboard, the form SDK's files and the built
+ * dashboard. A worker-only process serves /healthz and nothing else.
  */
 export async function buildServer({
   db,
@@ -67,6 +71,7 @@ export async function buildServer({
   api = {},
   http = DEFAULT_HTTP_SETTINGS,
   dashboardDir = DASHBOARD_DIST,
+  sdkDir = SDK_DIST,
 }: ServerOptions) {
   const app = Fastify({ logger, ...serverOptionsOf(http) });
   await securityHeaders(app, { publicUrl: http.publicUrl });
@@ -116,7 +121,9 @@ export async function buildServer({
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
 
-  // The dashboard is a static SPA built by Vite; `pnpm start` builds it first.
+  // The form SDK's <script> files (read per request, so a build made after start is served) and the
+  // dashboard (a static SPA built by Vite): `pnpm start` builds both.
+  await app.register(sdkRoutes, { root: sdkDir });
   if (existsSync(dashboardDir)) await app.register(dashboardRoutes, { root: dashboardDir });
 
   return app;

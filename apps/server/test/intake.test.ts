@@ -89,6 +89,8 @@ for (const mode of DATABASE_MODES) {
           contactId: id,
           email: "visitor@example.com",
           name: "Visitor One",
+          phone: null,
+          consent: null,
           funnel: {
             projectId: account.projectId,
             projectName: "Spring launch",
@@ -97,6 +99,8 @@ for (const mode of DATABASE_MODES) {
           },
           visitor: { id: "v_123", userAgent: "test-browser/1.0", referrer: "https://news.example.com/" },
           utm: { source: "newsletter", medium: "email", campaign: "spring", term: null, content: null },
+          landingPage: null,
+          firstTouch: null,
           fields: { company: "Acme", seats: 5 },
         },
       });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { pageDirectionSchema, storableText, timestampSchema } from "./common";
-import { storedUtmSchema } from "./webhooks";
+import { storedConsentSchema, storedFirstTouchSchema, storedUtmSchema } from "./webhooks";
 
 /** Filters shared by contacts.list and the CSV export (`GET /api/contacts.csv?search=…&projectId=…`). */
 export const contactFilterSchema = z.strictObject({
@@ -25,6 +25,9 @@ export const contactSchema = z.object({
   createdAt: timestampSchema,
   email: z.string(),
   name: nullable,
+  /** E.164. */
+  phone: nullable,
+  consent: storedConsentSchema.nullable(),
   projectId: z.string(),
   pageId: nullable,
   utm: storedUtmSchema,
@@ -32,6 +35,7 @@ export const contactSchema = z.object({
   referrer: nullable,
   pageUrl: nullable,
   landingPage: nullable,
+  firstTouch: storedFirstTouchSchema.nullable(),
   customFields: z.record(z.string(), z.unknown()),
 });
 /** As the server returns it (Dates); clients receive the schema's output (ISO strings). */
@@ -45,8 +49,6 @@ export const contactDetailSchema = contactSchema.extend({
   projectName: z.string(),
   pageName: nullable,
   userAgent: nullable,
-  /** UTM and landing page of the visitor's first visit, when it differs; null otherwise. */
-  firstTouch: z.unknown(),
 });
 export type ContactDetailView = z.input<typeof contactDetailSchema>;
 
@@ -78,7 +80,7 @@ export type ErasureView = z.input<typeof erasureSchema>;
 
 /** contacts.export: everything Genie holds about one contact, for an access request. */
 export const contactExportSchema = z.object({
-  contact: contactSchema.extend({ userAgent: nullable, idempotencyKey: nullable, firstTouch: z.unknown() }),
+  contact: contactSchema.extend({ userAgent: nullable, idempotencyKey: nullable }),
   /** Every webhook about the contact, with its attempts. */
   deliveries: z.array(
     z.object({

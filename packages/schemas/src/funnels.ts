@@ -18,6 +18,18 @@ export const originSchema = z
 
 export const MAX_ALLOWED_ORIGINS = 50;
 
+/**
+ * The country whose national phone numbers a project's forms collect (ISO 3166-1 alpha-2, `US`,
+ * `DE`): `020 7946 0018` is read as a number of this country. Null: only international numbers
+ * (`+44 20 7946 0018`). The server also checks that libphonenumber knows the country.
+ */
+export const defaultCountrySchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z]{2}$/, "must be a two-letter country code like US or DE")
+  .nullable();
+
 const allowedOrigins = z
   .array(originSchema)
   .max(MAX_ALLOWED_ORIGINS, `at most ${MAX_ALLOWED_ORIGINS} origins`)
@@ -37,6 +49,8 @@ export const projectCreateSchema = z.strictObject({
   /** Origins whose pages may post registrations (CORS); empty: any origin. */
   allowedOrigins: allowedOrigins.default([]),
   enabled: z.boolean().default(true),
+  /** See `defaultCountrySchema`. */
+  defaultCountry: defaultCountrySchema.default(null),
 });
 export type ProjectCreateInput = z.input<typeof projectCreateSchema>;
 export type ProjectCreate = z.output<typeof projectCreateSchema>;
@@ -46,6 +60,7 @@ export const projectUpdateSchema = z.strictObject({
   name: name.optional(),
   allowedOrigins: allowedOrigins.optional(),
   enabled: z.boolean().optional(),
+  defaultCountry: defaultCountrySchema.optional(),
 });
 export type ProjectUpdateInput = z.input<typeof projectUpdateSchema>;
 export type ProjectUpdate = z.output<typeof projectUpdateSchema>;
@@ -80,6 +95,8 @@ export const projectSchema = z.object({
   name: z.string(),
   allowedOrigins: z.array(z.string()),
   enabled: z.boolean(),
+  /** ISO 3166-1 alpha-2 country for national phone numbers; null: international numbers only. */
+  defaultCountry: z.string().nullable(),
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
   /** The HTML for a page of this project that has no page record of its own. */

@@ -4,13 +4,14 @@
 //   X       the same, once parsed        z.output of an input schema (what services receive)
 //   XView   what the server answers      z.input of an output schema (Dates; clients see ISO strings)
 // Queries that filter a list are `XQuery` (parsed) and `XListInput`. Schemas are `xSchema`.
-// `limits.ts`, `text.ts`, `endpoint-options.ts` and `delivery-options.ts` import no zod: the browser SDK and the dashboard's
+// `limits.ts`, `text.ts`, `embed.ts`, `endpoint-options.ts` and `delivery-options.ts` import no zod: the browser SDK and the dashboard's
 // first page take their limits and choices from them without loading the schema library.
 export * from "./accounts";
 export * from "./common";
 export * from "./contacts";
 export * from "./deliveries";
 export * from "./delivery-options";
+export * from "./embed";
 export * from "./endpoint-options";
 export * from "./endpoints";
 export * from "./funnels";

@@ -6,14 +6,25 @@ export const MAX_URL_LENGTH = 2048;
 /** The longest email address (RFC 5321's path limit). */
 export const MAX_EMAIL_LENGTH = 254;
 
+/** Each UTM value of a registration, and the honeypot, in characters. */
+export const MAX_TEXT_LENGTH = 500;
+/** A registration's visitor id, in characters. */
+export const MAX_VISITOR_ID_LENGTH = 128;
+/** A custom field's text value (and an ad click id), in characters. */
+export const MAX_FIELD_VALUE_LENGTH = 2000;
+
 /** What a registration's text fields may hold at most, in characters. */
 export const REGISTRATION_LIMITS = {
   name: 200,
-  visitorId: 128,
+  visitorId: MAX_VISITOR_ID_LENGTH,
   /** Each UTM value, and the honeypot. */
-  text: 500,
-  customFieldValue: 2000,
+  text: MAX_TEXT_LENGTH,
+  customFieldValue: MAX_FIELD_VALUE_LENGTH,
   customFields: 50,
+  /** A phone number as typed (spaces, dashes, brackets and an extension included), before E.164. */
+  phone: 40,
+  /** The consent text shown beside the checkbox. */
+  consentText: 2000,
 } as const;
 
 /** Custom form field names: identifiers (this also keeps `__proto__` and friends out). */

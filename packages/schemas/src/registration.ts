@@ -33,6 +33,17 @@ export const firstTouchSchema = z.strictObject({
   at: z.iso.datetime({ error: "must be an ISO-8601 date-time" }).optional(),
 });
 
+/**
+ * What the visitor agreed to: the words shown beside the checkbox, whether it was checked, and when
+ * (the page's clock; the server's time of receipt when absent). Stored with the contact as proof.
+ */
+export const consentSchema = z.strictObject({
+  text: text(LIMITS.consentText).min(1, "must not be empty"),
+  given: z.boolean({ error: "must be true or false" }),
+  at: z.iso.datetime({ offset: true, error: "must be an ISO-8601 date-time" }).optional(),
+});
+export type Consent = z.output<typeof consentSchema>;
+
 /** Custom form fields: flat name → value. Names are identifiers; values are scalars, so nothing can nest. */
 export const customFieldsSchema = z
   .record(
@@ -58,6 +69,12 @@ export const registrationSchema = z.strictObject({
     .max(MAX_EMAIL_LENGTH, `must be at most ${MAX_EMAIL_LENGTH} characters`)
     .check(storableText),
   name: text(LIMITS.name).optional(),
+  /**
+   * A phone number as typed: the server stores it in E.164 (`+14155550123`), reading national
+   * numbers with the funnel project's default country, and refuses text that is not a number.
+   */
+  phone: text(LIMITS.phone).optional(),
+  consent: consentSchema.optional(),
   projectId: z.uuid({ error: "must be a funnel project id (uuid)" }),
   pageId: z.uuid({ error: "must be a funnel page id (uuid)" }).optional(),
   pageUrl: httpUrl.optional(),

@@ -17,6 +17,25 @@ export const storedUtmSchema = z.object({
   content: nullableString,
 });
 
+/** First-touch attribution as stored and sent: the visitor's first visit, every key present. */
+export const storedFirstTouchSchema = z.object({
+  utm: storedUtmSchema,
+  /** The page the first visit landed on. */
+  landingPage: nullableString,
+  referrer: nullableString,
+  /** When the first visit happened (the page's clock). */
+  at: nullableString,
+});
+export type StoredFirstTouch = z.infer<typeof storedFirstTouchSchema>;
+
+/** Consent as stored and sent: the text shown, whether it was checked, when (ISO-8601). */
+export const storedConsentSchema = z.object({
+  given: z.boolean(),
+  text: z.string(),
+  at: z.string(),
+});
+export type StoredConsent = z.infer<typeof storedConsentSchema>;
+
 /**
  * The webhook body, as the original spec defines it (`event`, `timestamp`, `data.{email, name,
  * funnel, visitor, utm}`) plus the event id (also sent as `webhook-id`), the contact id and the
@@ -30,6 +49,10 @@ export const registrationWebhookSchema = z.object({
     contactId: z.string(),
     email: z.string(),
     name: nullableString,
+    /** E.164 (`+14155550123`), or null when the form had no phone. */
+    phone: nullableString,
+    /** Null when the form had no consent checkbox. */
+    consent: storedConsentSchema.nullable(),
     funnel: z.object({
       projectId: z.string(),
       projectName: z.string(),
@@ -41,7 +64,13 @@ export const registrationWebhookSchema = z.object({
       userAgent: nullableString,
       referrer: nullableString,
     }),
+    /** The UTM parameters of the visit that led to this registration (last touch). */
     utm: storedUtmSchema,
+    /** The page that visit landed on (the form may be on another page: `funnel.pageUrl`). */
+    landingPage: nullableString,
+    /** The visitor's first visit, when the form SDK knew it (null otherwise). */
+    firstTouch: storedFirstTouchSchema.nullable(),
+    /** Custom fields, and the click ids the form SDK found (`gclid`, `fbclid`, `msclkid`). */
     fields: z.record(z.string(), z.unknown()),
   }),
 });
@@ -51,6 +80,8 @@ export type RegistrationWebhook = z.infer<typeof registrationWebhookSchema>;
  * The same webhook for an endpoint whose `payloadFormat` is `flat`: one level of snake_case keys,
  * which CRM field pickers (GoHighLevel, Zapier) show as they are. `first_name` is the name up to its
  * first space and `last_name` the rest (null for a one-word name); custom fields are `field_<name>`.
+ * Consent is `consent_given`, `consent_text`, `consent_at`; first touch is `first_touch_*`; all null
+ * when the registration had none.
  */
 const flatCoreSchema = z.object({
   event: z.enum(WEBHOOK_EVENTS),
@@ -61,6 +92,10 @@ const flatCoreSchema = z.object({
   name: nullableString,
   first_name: nullableString,
   last_name: nullableString,
+  phone: nullableString,
+  consent_given: z.boolean().nullable(),
+  consent_text: nullableString,
+  consent_at: nullableString,
   project_id: z.string(),
   project_name: z.string(),
   page_id: nullableString,
@@ -73,6 +108,15 @@ const flatCoreSchema = z.object({
   utm_campaign: nullableString,
   utm_term: nullableString,
   utm_content: nullableString,
+  landing_page: nullableString,
+  first_touch_utm_source: nullableString,
+  first_touch_utm_medium: nullableString,
+  first_touch_utm_campaign: nullableString,
+  first_touch_utm_term: nullableString,
+  first_touch_utm_content: nullableString,
+  first_touch_landing_page: nullableString,
+  first_touch_referrer: nullableString,
+  first_touch_at: nullableString,
 });
 export const flatRegistrationWebhookSchema = flatCoreSchema
   .catchall(z.union([z.string(), z.number(), z.boolean(), z.null()]))

@@ -4,7 +4,8 @@ import type { SqlRunner } from "../db";
 import type { ClaimedDelivery, SlotReservation } from "../delivery/contract";
 import { claimedDelivery, type EndpointColumns } from "../delivery/store";
 import { AppError } from "../errors";
-import { registrationEvent, serializeWebhook } from "./payload";
+import { consentOf, registrationEvent, serializeWebhook, storedFirstTouch } from "./payload";
+import { toE164 } from "./phone";
 
 export type RegistrationMeta = {
   /**
@@ -44,10 +45,11 @@ export type PreparedRegistration = {
 
 /**
  * Checks a registration against its project (allowed origins, page) and builds what will be stored:
- * the contact id, the event id and the webhook body, serialised once. Throws an AppError (nothing stored).
+ * the phone in E.164, the contact id, the event id and the webhook body, serialised once. Throws an
+ * AppError (nothing stored).
  */
 export function prepareRegistration(
-  registration: Registration,
+  input: Registration,
   project: ProjectRow | undefined,
   meta: RegistrationMeta,
 ): PreparedRegistration {
@@ -63,12 +65,17 @@ export function prepareRegistration(
       userMessage: `Origin ${meta.origin} is not among this project's allowed origins.`,
     });
   }
-  if (registration.pageId && !project.page_id) {
+  if (input.pageId && !project.page_id) {
     throw new AppError("NOT_FOUND", {
       reason: "page_not_found",
       userMessage: "This project has no page with this pageId.",
     });
   }
+  // An empty phone input is no phone.
+  const registration =
+    input.phone === undefined
+      ? input
+      : { ...input, phone: input.phone === "" ? undefined : phoneOf(input.phone, project) };
   const page = project.page_id ? { id: project.page_id, url: project.page_url ?? "" } : null;
   const contactId = randomUUID();
   const eventId = `evt_${randomUUID().replaceAll("-", "")}`;
@@ -97,6 +104,20 @@ export function prepareRegistration(
   };
 }
 
+/** The phone in E.164, or a 400 with a field error that says which numbers the project reads. */
+function phoneOf(text: string, project: ProjectRow): string {
+  const phone = toE164(text, project.default_country);
+  if (phone) return phone;
+  const expected = project.default_country
+    ? `a ${project.default_country} number, or one starting with + and the country code`
+    : "an international number starting with + and the country code";
+  throw new AppError("BAD_REQUEST", {
+    reason: "validation_failed",
+    userMessage: "The registration is not valid: see fieldErrors.",
+    fieldErrors: { phone: [`must be a phone number: ${expected}`] },
+  });
+}
+
 /** The columns of the intake statement, in order; each is one array parameter holding every row's value. */
 const COLUMNS: [name: string, type: string, value: (p: PreparedRegistration) => unknown][] = [
   ["id", "uuid", (p) => p.contactId],
@@ -105,6 +126,10 @@ const COLUMNS: [name: string, type: string, value: (p: PreparedRegistration) => 
   ["funnel_page_id", "uuid", (p) => p.pageId],
   ["email", "text", (p) => p.registration.email],
   ["name", "text", (p) => p.registration.name ?? null],
+  ["phone", "text", (p) => p.registration.phone ?? null],
+  ["consent_given", "boolean", (p) => p.registration.consent?.given ?? null],
+  ["consent_text", "text", (p) => p.registration.consent?.text ?? null],
+  ["consent_at", "timestamptz", (p) => consentOf(p.registration, p.createdAt)?.at ?? null],
   ["utm_source", "text", (p) => p.registration.utm?.source ?? null],
   ["utm_medium", "text", (p) => p.registration.utm?.medium ?? null],
   ["utm_campaign", "text", (p) => p.registration.utm?.campaign ?? null],
@@ -113,7 +138,7 @@ const COLUMNS: [name: string, type: string, value: (p: PreparedRegistration) => 
   [
     "first_touch",
     "text",
-    (p) => (p.registration.firstTouch ? JSON.stringify(p.registration.firstTouch) : null),
+    (p) => (p.registration.firstTouch ? JSON.stringify(storedFirstTouch(p.registration.firstTouch)) : null),
   ],
   ["visitor_id", "text", (p) => p.registration.visitorId ?? null],
   ["user_agent", "text", (p) => p.meta.userAgent],
@@ -141,10 +166,12 @@ const INSERT_REGISTRATIONS = `WITH input AS (
     SELECT * FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ")})
       AS i(${COLUMNS.map(([name]) => name).join(", ")})
   ), contact AS (
-    INSERT INTO contacts (id, user_id, funnel_project_id, funnel_page_id, email, name, utm_source,
+    INSERT INTO contacts (id, user_id, funnel_project_id, funnel_page_id, email, name, phone,
+      consent_given, consent_text, consent_at, utm_source,
       utm_medium, utm_campaign, utm_term, utm_content, first_touch, visitor_id, user_agent, referrer,
       page_url, landing_page, custom_fields, idempotency_key, created_at)
-    SELECT id, user_id, funnel_project_id, funnel_page_id, email, name, utm_source, utm_medium,
+    SELECT id, user_id, funnel_project_id, funnel_page_id, email, name, phone, consent_given,
+      consent_text, consent_at, utm_source, utm_medium,
       utm_campaign, utm_term, utm_content, first_touch::jsonb, visitor_id, user_agent, referrer, page_url,
       landing_page, custom_fields::jsonb, idempotency_key, created_at
     FROM input
@@ -238,7 +265,8 @@ export type ProjectLookup = (projectId: string, pageId: string | null) => Promis
 
 export async function findEnabledProject(sql: SqlRunner, projectId: string, pageId: string | null) {
   const [project] = await sql.query<ProjectRow>(
-    `SELECT p.id::text, p.user_id::text, p.name, p.allowed_origins, pg.id::text AS page_id, pg.url AS page_url
+    `SELECT p.id::text, p.user_id::text, p.name, p.allowed_origins, p.default_country, pg.id::text AS page_id,
+       pg.url AS page_url
      FROM funnel_projects p
      LEFT JOIN funnel_pages pg ON pg.id = $2::uuid AND pg.project_id = p.id
      WHERE p.id = $1::uuid AND p.enabled`,
@@ -280,6 +308,8 @@ type ProjectRow = {
   user_id: string;
   name: string;
   allowed_origins: string[];
+  /** For national phone numbers; null: international numbers only. */
+  default_country: string | null;
   page_id: string | null;
   page_url: string | null;
 };

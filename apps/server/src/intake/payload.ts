@@ -3,6 +3,8 @@ import type {
   PayloadFormat,
   Registration,
   RegistrationWebhook,
+  StoredConsent,
+  StoredFirstTouch,
 } from "@genie/schemas";
 
 export type RegistrationEventFacts = {
@@ -26,6 +28,8 @@ export function registrationEvent(facts: RegistrationEventFacts): RegistrationWe
       contactId: facts.contactId,
       email: r.email,
       name: r.name ?? null,
+      phone: r.phone ?? null,
+      consent: consentOf(r, facts.createdAt),
       funnel: {
         projectId: facts.project.id,
         projectName: facts.project.name,
@@ -40,8 +44,44 @@ export function registrationEvent(facts: RegistrationEventFacts): RegistrationWe
         term: r.utm?.term ?? null,
         content: r.utm?.content ?? null,
       },
+      landingPage: r.landingPage ?? null,
+      firstTouch: storedFirstTouch(r.firstTouch),
       fields: r.fields ?? {},
     },
+  };
+}
+
+/** The consent a registration carries, its time in ISO-8601 UTC (the time of receipt when the page sent none). */
+export function consentOf(r: Registration, receivedAt: Date): StoredConsent | null {
+  if (!r.consent) return null;
+  const at = r.consent.at ? new Date(r.consent.at) : receivedAt;
+  return { given: r.consent.given, text: r.consent.text, at: at.toISOString() };
+}
+
+/**
+ * First touch with every key present (null where the page knew nothing), as stored and sent; null
+ * when there is none. Also reads rows stored before the shape was fixed (keys missing).
+ */
+export function storedFirstTouch(value: unknown): StoredFirstTouch | null {
+  if (!value || typeof value !== "object") return null;
+  const touch = value as {
+    utm?: Record<string, unknown>;
+    landingPage?: unknown;
+    referrer?: unknown;
+    at?: unknown;
+  };
+  const text = (v: unknown) => (typeof v === "string" ? v : null);
+  return {
+    utm: {
+      source: text(touch.utm?.source),
+      medium: text(touch.utm?.medium),
+      campaign: text(touch.utm?.campaign),
+      term: text(touch.utm?.term),
+      content: text(touch.utm?.content),
+    },
+    landingPage: text(touch.landingPage),
+    referrer: text(touch.referrer),
+    at: text(touch.at),
   };
 }
 
@@ -76,6 +116,10 @@ export function flatten(event: EventLike): FlatRegistrationWebhook {
     name: data.name,
     first_name: name && space > 0 ? name.slice(0, space) : name,
     last_name: name && space > 0 ? name.slice(space).trim() : null,
+    phone: data.phone,
+    consent_given: data.consent?.given ?? null,
+    consent_text: data.consent?.text ?? null,
+    consent_at: data.consent?.at ?? null,
     project_id: data.funnel.projectId,
     project_name: data.funnel.projectName,
     page_id: data.funnel.pageId,
@@ -88,6 +132,15 @@ export function flatten(event: EventLike): FlatRegistrationWebhook {
     utm_campaign: data.utm.campaign,
     utm_term: data.utm.term,
     utm_content: data.utm.content,
+    landing_page: data.landingPage,
+    first_touch_utm_source: data.firstTouch?.utm.source ?? null,
+    first_touch_utm_medium: data.firstTouch?.utm.medium ?? null,
+    first_touch_utm_campaign: data.firstTouch?.utm.campaign ?? null,
+    first_touch_utm_term: data.firstTouch?.utm.term ?? null,
+    first_touch_utm_content: data.firstTouch?.utm.content ?? null,
+    first_touch_landing_page: data.firstTouch?.landingPage ?? null,
+    first_touch_referrer: data.firstTouch?.referrer ?? null,
+    first_touch_at: data.firstTouch?.at ?? null,
     ...(Object.fromEntries(fields) as Record<string, string | number | boolean | null>),
   };
 }

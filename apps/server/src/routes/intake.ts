@@ -35,6 +35,15 @@ const IDEMPOTENCY_KEY = z
   .max(255)
   .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
 
+/** What funnel pages on any origin may do with `/api/contacts`, and which answers' headers they may read. */
+const CONTACTS_CORS = {
+  origin: true,
+  methods: ["POST"],
+  allowedHeaders: ["content-type", "idempotency-key"],
+  exposedHeaders: ["retry-after", "idempotent-replayed"],
+  maxAge: 86_400,
+};
+
 /**
  * `POST /api/contacts`: the public registration intake used by the form SDK and by anyone posting
  * JSON. Every refusal is a JSON ApiError (see routes/errors.ts) with a message that says what is wrong,
@@ -52,9 +61,14 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions)
   // Only JSON, and only UTF-8: a form post or text body is refused with 415 rather than half-understood.
   app.removeContentTypeParser(["text/plain", "application/json"]);
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, strictJsonParser(app));
-  // Browsers on any funnel page may call us; the project's own allow-list is checked per request,
-  // once the body says which project it is (a preflight cannot carry that).
-  await app.register(cors, { origin: true, methods: ["POST"], maxAge: 86_400 });
+  // Browsers on any funnel page may post registrations; the project's own allow-list is checked per
+  // request, once the body says which project it is (a preflight cannot carry that). @fastify/cors
+  // answers preflights with a catch-all `OPTIONS *` route, so the path is checked here: every other
+  // path (the dashboard's API, sign-in) gets no CORS headers and its preflight a 404.
+  await app.register(cors, {
+    delegator: (request, callback) =>
+      callback(null, request.url.split("?")[0] === "/api/contacts" ? CONTACTS_CORS : { origin: false }),
+  });
   await app.register(rateLimit, { global: false });
 
   app.post<{ Body: unknown }>(

@@ -8,12 +8,17 @@ import type {
 import type { Database } from "../db";
 import { keysetAfter, keysetPage, sqlParams } from "../db/keyset";
 import { notFound } from "../errors";
+import { storedFirstTouch } from "../intake/payload";
 
 type ContactRow = {
   id: string;
   created_at: Date | string;
   email: string;
   name: string | null;
+  phone: string | null;
+  consent_given: boolean | null;
+  consent_text: string | null;
+  consent_at: Date | string | null;
   project_id: string;
   page_id: string | null;
   utm_source: string | null;
@@ -25,6 +30,7 @@ type ContactRow = {
   referrer: string | null;
   page_url: string | null;
   landing_page: string | null;
+  first_touch: unknown;
   custom_fields: Record<string, unknown> | null;
 };
 
@@ -45,9 +51,10 @@ export async function listContacts(db: Database, userId: string, query: ContactL
     where.push(`(email ILIKE ${pattern} OR name ILIKE ${pattern})`);
   }
   const rows = await db.sql.query<ContactRow>(
-    `SELECT id::text, created_at, email, name, funnel_project_id::text AS project_id,
+    `SELECT id::text, created_at, email, name, phone, consent_given, consent_text, consent_at,
+            funnel_project_id::text AS project_id,
             funnel_page_id::text AS page_id, utm_source, utm_medium, utm_campaign, utm_term, utm_content,
-            visitor_id, referrer, page_url, landing_page, custom_fields
+            visitor_id, referrer, page_url, landing_page, first_touch, custom_fields
      FROM contacts WHERE ${where.join(" AND ")}
      ORDER BY created_at DESC, id DESC LIMIT ${p.add(query.limit + 1)}::int`,
     p.values,
@@ -58,14 +65,10 @@ export async function listContacts(db: Database, userId: string, query: ContactL
 /** One contact for its page: no webhook bodies (its deliveries are listed by deliveries.list). */
 export async function getContact(db: Database, userId: string, { id }: ById): Promise<ContactDetailView> {
   const [row] = await db.sql.query<
-    ContactRow & {
-      project_name: string;
-      page_name: string | null;
-      user_agent: string | null;
-      first_touch: unknown;
-    }
+    ContactRow & { project_name: string; page_name: string | null; user_agent: string | null }
   >(
-    `SELECT c.id::text, c.created_at, c.email, c.name, c.funnel_project_id::text AS project_id,
+    `SELECT c.id::text, c.created_at, c.email, c.name, c.phone, c.consent_given, c.consent_text,
+            c.consent_at, c.funnel_project_id::text AS project_id,
             c.funnel_page_id::text AS page_id, c.utm_source, c.utm_medium, c.utm_campaign, c.utm_term,
             c.utm_content, c.visitor_id, c.referrer, c.page_url, c.landing_page, c.custom_fields,
             p.name AS project_name, pg.name AS page_name, c.user_agent, c.first_touch
@@ -80,8 +83,14 @@ export async function getContact(db: Database, userId: string, { id }: ById): Pr
     projectName: row.project_name,
     pageName: row.page_name,
     userAgent: row.user_agent,
-    firstTouch: row.first_touch ?? null,
   };
+}
+
+/** Consent columns as one value; null when the form had no consent checkbox. */
+function consentView(given: boolean | null, text: string | null, at: Date | string | null) {
+  return given === null || text === null || at === null
+    ? null
+    : { given, text, at: new Date(at).toISOString() };
 }
 
 function toContactView(row: ContactRow): ContactView & { createdAt: Date } {
@@ -90,6 +99,8 @@ function toContactView(row: ContactRow): ContactView & { createdAt: Date } {
     createdAt: new Date(row.created_at),
     email: row.email,
     name: row.name,
+    phone: row.phone,
+    consent: consentView(row.consent_given, row.consent_text, row.consent_at),
     projectId: row.project_id,
     pageId: row.page_id,
     utm: {
@@ -103,6 +114,10 @@ function toContactView(row: ContactRow): ContactView & { createdAt: Date } {
     referrer: row.referrer,
     pageUrl: row.page_url,
     landingPage: row.landing_page,
+    // PGlite may hand jsonb over as text.
+    firstTouch: storedFirstTouch(
+      typeof row.first_touch === "string" ? JSON.parse(row.first_touch) : row.first_touch,
+    ),
     customFields: row.custom_fields ?? {},
   };
 }
@@ -111,6 +126,10 @@ const CSV_COLUMNS = [
   "created_at",
   "email",
   "name",
+  "phone",
+  "consent_given",
+  "consent_text",
+  "consent_at",
   "project_id",
   "page_id",
   "utm_source",
@@ -122,6 +141,14 @@ const CSV_COLUMNS = [
   "referrer",
   "page_url",
   "landing_page",
+  "first_touch_utm_source",
+  "first_touch_utm_medium",
+  "first_touch_utm_campaign",
+  "first_touch_utm_term",
+  "first_touch_utm_content",
+  "first_touch_landing_page",
+  "first_touch_referrer",
+  "first_touch_at",
   "custom_fields",
 ] as const;
 
@@ -152,6 +179,10 @@ export async function* contactsCsv(
         c.createdAt.toISOString(),
         c.email,
         c.name,
+        c.phone,
+        c.consent?.given,
+        c.consent?.text,
+        c.consent?.at,
         c.projectId,
         c.pageId,
         c.utm.source,
@@ -163,6 +194,14 @@ export async function* contactsCsv(
         c.referrer,
         c.pageUrl,
         c.landingPage,
+        c.firstTouch?.utm.source,
+        c.firstTouch?.utm.medium,
+        c.firstTouch?.utm.campaign,
+        c.firstTouch?.utm.term,
+        c.firstTouch?.utm.content,
+        c.firstTouch?.landingPage,
+        c.firstTouch?.referrer,
+        c.firstTouch?.at,
         Object.keys(c.customFields).length > 0 ? c.customFields : null,
       ]
         .map(csvCell)
@@ -201,6 +240,8 @@ export async function exportContact(db: Database, userId: string, { id }: ById):
       createdAt: contact.createdAt,
       email: contact.email,
       name: contact.name,
+      phone: contact.phone,
+      consent: consentView(contact.consentGiven, contact.consentText, contact.consentAt),
       projectId: contact.funnelProjectId,
       pageId: contact.funnelPageId,
       utm: {
@@ -217,7 +258,7 @@ export async function exportContact(db: Database, userId: string, { id }: ById):
       customFields: (contact.customFields ?? {}) as Record<string, unknown>,
       userAgent: contact.userAgent,
       idempotencyKey: contact.idempotencyKey,
-      firstTouch: contact.firstTouch,
+      firstTouch: storedFirstTouch(contact.firstTouch),
     },
     deliveries: deliveries.map(({ logs, body, ...delivery }) => ({
       ...delivery,

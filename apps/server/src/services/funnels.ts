@@ -1,15 +1,17 @@
-import type {
-  ById,
-  PageCreate,
-  PageUpdate,
-  PageView,
-  ProjectCreate,
-  ProjectUpdate,
-  ProjectView,
+import {
+  type ById,
+  embedSnippet,
+  type PageCreate,
+  type PageUpdate,
+  type PageView,
+  type ProjectCreate,
+  type ProjectUpdate,
+  type ProjectView,
 } from "@genie/schemas";
 import type { Database } from "../db";
-import { notFound } from "../errors";
+import { AppError, notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
+import { isPhoneCountry } from "../intake/phone";
 
 const pageSelect = {
   id: true,
@@ -25,6 +27,7 @@ const projectSelect = {
   name: true,
   allowedOrigins: true,
   enabled: true,
+  defaultCountry: true,
   createdAt: true,
   updatedAt: true,
   pages: { select: pageSelect, orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
@@ -33,23 +36,6 @@ const projectSelect = {
 
 type ProjectRow = Prisma.FunnelProjectGetPayload<{ select: typeof projectSelect }>;
 type PageRow = Prisma.FunnelPageGetPayload<{ select: typeof pageSelect }>;
-
-/**
- * The HTML a marketer pastes into a funnel page: the form SDK's <script> build, told which project
- * and page the registrations belong to and where to post them. Ids and URL are attribute-escaped.
- */
-export function embedSnippet(publicUrl: string, projectId: string, pageId?: string): string {
-  const base = publicUrl.replace(/\/+$/, "");
-  const page = pageId ? ` data-page="${escapeAttribute(pageId)}"` : "";
-  return [
-    `<form data-genie-form data-project="${escapeAttribute(projectId)}"${page}></form>`,
-    `<script src="${escapeAttribute(base)}/sdk/genie-form.js" data-api="${escapeAttribute(base)}" async></script>`,
-  ].join("\n");
-}
-
-function escapeAttribute(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 
 function toPageView(row: PageRow, publicUrl: string): PageView {
   return { ...row, embedSnippet: embedSnippet(publicUrl, row.projectId, row.id) };
@@ -79,13 +65,26 @@ export async function getProject(db: Database, userId: string, { id }: ById, pub
   return toProjectView(row, publicUrl);
 }
 
+/** A default country libphonenumber cannot read numbers of would refuse every phone: refused here instead. */
+function checkDefaultCountry(country: string | null | undefined) {
+  if (country && !isPhoneCountry(country)) {
+    throw new AppError("BAD_REQUEST", {
+      reason: "validation_failed",
+      userMessage: `${country} is not a country whose phone numbers Genie can read.`,
+      fieldErrors: { defaultCountry: ["must be a country code with phone numbers, like US or DE"] },
+    });
+  }
+}
+
 export async function createProject(db: Database, userId: string, input: ProjectCreate, publicUrl: string) {
+  checkDefaultCountry(input.defaultCountry);
   const row = await db.prisma.funnelProject.create({ data: { ...input, userId }, select: projectSelect });
   return toProjectView(row, publicUrl);
 }
 
 /** Changes reach the public intake within its project cache's lifetime (1 s). */
 export async function updateProject(db: Database, userId: string, input: ProjectUpdate, publicUrl: string) {
+  checkDefaultCountry(input.defaultCountry);
   const { id, ...data } = input;
   const { count } = await db.prisma.funnelProject.updateMany({ where: { id, userId }, data });
   if (count === 0) throw notFound("Project");

@@ -29,6 +29,8 @@ export function testWebhookBody(eventId: string, format: PayloadFormat, now = ne
       contactId: "00000000-0000-4000-8000-000000000000",
       email: "test.contact@example.com",
       name: "Test Contact",
+      phone: "+14155550123",
+      consent: { given: true, text: "I agree to receive emails about this event.", at: now.toISOString() },
       funnel: {
         projectId: "00000000-0000-4000-8000-000000000001",
         projectName: "Test funnel",
@@ -37,6 +39,13 @@ export function testWebhookBody(eventId: string, format: PayloadFormat, now = ne
       },
       visitor: { id: "v_test", userAgent: "GenieAI/1.0 (test)", referrer: null },
       utm: { source: "genie", medium: "test", campaign: "webhook-test", term: null, content: null },
+      landingPage: "https://funnel.example.com/test?utm_source=genie",
+      firstTouch: {
+        utm: { source: "genie", medium: "test", campaign: "first-visit", term: null, content: null },
+        landingPage: "https://funnel.example.com/?utm_source=genie",
+        referrer: "https://search.example.com/",
+        at: now.toISOString(),
+      },
       fields: { note: "This is a test webhook from Genie." },
     },
   };
