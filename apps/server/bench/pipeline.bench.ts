@@ -26,6 +26,7 @@ import {
   startReceiver,
   waitFor,
 } from "../test/support/receiver";
+import { runBullmqPeer } from "./bullmq-peer";
 
 const TEST_KEYS = { key: TEST_ENCRYPTION_KEY, oldKeys: [] };
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -33,6 +34,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 64;
 /** Attempts the worker keeps in flight in the throughput benchmark (one endpoint, so per endpoint too). */
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 256);
+/** The bearer token of the Genie processes' /metrics, read for the stage breakdown. */
+const METRICS_TOKEN = "bench-metrics-token";
 
 type Row = {
   name: string;
@@ -58,7 +61,24 @@ async function freshDatabase(): Promise<string> {
 }
 
 function genieEnv(databaseUrl: string, extra: Record<string, string> = {}) {
-  return { DATABASE_URL: databaseUrl, PORT: "0", GENIE_SSRF_ALLOW: "127.0.0.1", LOG_LEVEL: "warn", ...extra };
+  return {
+    DATABASE_URL: databaseUrl,
+    PORT: "0",
+    GENIE_SSRF_ALLOW: "127.0.0.1",
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
+    GENIE_METRICS_TOKEN: METRICS_TOKEN,
+    ...extra,
+  };
+}
+
+/**
+ * Starts Genie (src/main.ts) with `env`; with BENCH_CPU_PROF=<folder> it writes a V8 CPU profile
+ * there when it exits (`node --cpu-prof`).
+ */
+function startGenie(env: Record<string, string>, args: string[] = []): ServerProcess {
+  const folder = process.env.BENCH_CPU_PROF;
+  const flags = folder ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(folder)}`] : [];
+  return startServer(env, args, "src/main.ts", flags);
 }
 
 async function stop(server: ServerProcess) {
@@ -126,7 +146,7 @@ async function genieWithAccount(
   const databaseUrl = await freshDatabase();
   const db = await openDatabase({ kind: "postgres", url: databaseUrl, encryption: TEST_KEYS });
   const account = await seedAccount(db.prisma, { endpointUrls: [endpointUrl] });
-  const server = startServer(
+  const server = startGenie(
     genieEnv(databaseUrl, {
       GENIE_RATE_LIMIT_PER_CLIENT: "100000000",
       GENIE_RATE_LIMIT_PER_PROJECT: "100000000",
@@ -196,7 +216,7 @@ async function deliveryThroughput() {
     INSERT INTO webhook_deliveries (user_id, endpoint_id, event_id, event_type, body)
     SELECT ${account.userId}::uuid, ${account.endpointIds[0]}::uuid, 'evt_' || g, 'registration.submitted', ${body}
     FROM generate_series(1, ${total}) AS g`;
-  const worker = startServer(
+  const worker = startGenie(
     genieEnv(databaseUrl, {
       GENIE_POLL_INTERVAL_MS: "50",
       GENIE_DELIVERY_CONCURRENCY: String(IN_FLIGHT),
@@ -255,9 +275,38 @@ async function deliveryThroughput() {
     value: genieRate.toFixed(0),
     baseline: `raw signed undici loop ${rawRate.toFixed(0)}`,
     ratio: (genieRate / rawRate).toFixed(2),
-    goal: ">= 5000/s",
+    goal: ">= 5000/s, >= 0.5 of raw",
     duplicates: duplicatesCell(receipts(receiver.requestsTo("/ok")), total),
   });
+
+  // The peer: BullMQ on its own Redis, the same bodies, signing and sender, as many in flight.
+  if (process.env.BENCH_PEER !== "0") {
+    const peerReceiver = await startReceiver();
+    const logDatabaseUrl = await freshDatabase();
+    for (const [label, path, logUrl] of [
+      ["BullMQ 6, no log", "/bullmq", undefined],
+      ["BullMQ 6 + one PostgreSQL log INSERT per attempt", "/bullmq-log", logDatabaseUrl],
+    ] as const) {
+      const peer = await runBullmqPeer({
+        total,
+        concurrency: IN_FLIGHT,
+        url: peerReceiver.url(path),
+        body,
+        secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        ...(logUrl && { logDatabaseUrl: logUrl }),
+      });
+      const peerRate = peer.completed / peer.seconds;
+      rows.push({
+        name: `3${logUrl ? "b" : "a"}. deliveries/s, peer: ${label}`,
+        value: `Genie ${genieRate.toFixed(0)}`,
+        baseline: `${peerRate.toFixed(0)} (${peer.completed} completed)`,
+        ratio: (genieRate / peerRate).toFixed(2),
+        goal: logUrl ? ">= 1.0 (floor)" : ">= 1.0 (beyond)",
+        duplicates: duplicatesCell(receipts(peerReceiver.requestsTo(path)), total),
+      });
+    }
+    await peerReceiver.close();
+  }
 }
 
 /** A receiver whose /crm answers 200 at once, and registration-to-receipt latencies measured through it. */
@@ -342,7 +391,7 @@ async function scaleOut() {
   await single.db.close();
 
   const split = await genieWithAccount(probe.receiver.url("/crm"), {}, ["--role", "api"]);
-  const worker = startServer(genieEnv(split.databaseUrl), ["--role", "worker"]);
+  const worker = startGenie(genieEnv(split.databaseUrl), ["--role", "worker"]);
   await waitForListening(worker);
   await liveWorkerSessions(split.databaseUrl, 1);
   await probe.measure(split.url, split.body, rate, rate);
@@ -374,7 +423,7 @@ async function scaleOut() {
   const doomed = await genieWithAccount(crm.url("/crm"), wide);
   await postMany(doomed.url, doomed.body, inFlight);
   await waitFor(async () => (firstSeen.size >= inFlight ? true : undefined), 30_000, "attempts in flight");
-  const survivor = startServer(genieEnv(doomed.databaseUrl), ["--role", "worker"]);
+  const survivor = startGenie(genieEnv(doomed.databaseUrl), ["--role", "worker"]);
   await waitForListening(survivor);
   await liveWorkerSessions(doomed.databaseUrl, 2);
   doomed.server.child.kill("SIGKILL");
@@ -389,14 +438,14 @@ async function scaleOut() {
   const setupDb = await openDatabase({ kind: "pglite", dataDir });
   const account = await seedAccount(setupDb.prisma, { endpointUrls: [crm.url("/crm")] });
   await setupDb.close();
-  const embedded = startServer(embeddedEnv);
+  const embedded = startGenie(embeddedEnv);
   const embeddedUrl = await waitForListening(embedded);
   await postMany(embeddedUrl, JSON.stringify(registrationBody(account)), inFlight);
   await waitFor(async () => (firstSeen.size >= inFlight ? true : undefined), 30_000, "attempts in flight");
   embedded.child.kill("SIGKILL");
   await embedded.exited;
   const restartedAt = performance.now();
-  const restarted = startServer(embeddedEnv);
+  const restarted = startGenie(embeddedEnv);
   const listening = await waitForListening(restarted).then(() => performance.now());
   await resumed("embedded restart");
   const restartMs = performance.now() - restartedAt;
@@ -457,7 +506,7 @@ async function crash() {
   await postMany(genie.url, genie.body, total);
   genie.server.child.kill("SIGKILL");
   await genie.server.exited;
-  const successor = startServer(genieEnv(genie.databaseUrl), ["--role", "worker"]);
+  const successor = startGenie(genieEnv(genie.databaseUrl), ["--role", "worker"]);
   await waitForListening(successor);
   // Bounded: what has not arrived within a minute counts as lost.
   await waitFor(async () => (delivered.size >= total ? true : undefined), 60_000, "redelivery").catch(
@@ -492,7 +541,7 @@ async function slowCrm() {
     const seedDb = await openDatabase({ kind: "pglite", dataDir });
     const account = await seedAccount(seedDb.prisma, { endpointUrls: [receiver.url("/slow")] });
     await seedDb.close();
-    const server = startServer({
+    const server = startGenie({
       GENIE_DATA_DIR: dataDir,
       PORT: "0",
       GENIE_SSRF_ALLOW: "127.0.0.1",

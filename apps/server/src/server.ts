@@ -12,12 +12,14 @@ import type { DeliveryWaker } from "./delivery/contract";
 import { isAppError } from "./errors";
 import { DEFAULT_HTTP_SETTINGS, securityHeaders, serverOptionsOf } from "./http/security";
 import { createAccountLimits, type Limit, type LimitedOperation } from "./limits";
+import { createMetrics, type Metrics } from "./metrics";
 import { type AppRouter, appRouter } from "./routers/_app";
 import { authRoutes } from "./routes/auth";
 import { contactsCsvRoute } from "./routes/contacts-csv";
 import { restErrorHandler } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { type IntakeOptions, intakeRoutes } from "./routes/intake";
+import { metricsRoutes } from "./routes/metrics";
 import { createOutbound, type OutboundSettings } from "./services/outbound";
 
 const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist", import.meta.url));
@@ -25,10 +27,16 @@ const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist", import.meta
 export type ServerOptions = {
   db: Database;
   logger?: FastifyServerOptions["logger"];
-  /** A worker-only process serves /healthz and nothing else. @default "all" */
+  /** A worker-only process serves /healthz and /metrics and nothing else. @default "all" */
   role?: Role;
   /** Options of the public registration intake (rate limits, the worker's hand-off). */
-  intake?: Omit<IntakeOptions, "sql">;
+  intake?: Omit<IntakeOptions, "sql" | "metrics">;
+  /**
+   * This process's metrics (the worker's too, when it has one), served at /metrics behind
+   * `metricsToken`; without a token /metrics answers 404. @default a registry of this server's own
+   */
+  metrics?: Metrics;
+  metricsToken?: string | null;
   /** Options of the dashboard API. */
   api?: {
     /**
@@ -54,7 +62,7 @@ export type ServerOptions = {
 /**
  * The HTTP face of Genie, composed in one place: security headers, health, the public intake,
  * sign-in, the CSV export, the tRPC API of the dashboard, and the built dashboard itself. A
- * worker-only process serves /healthz and nothing else.
+ * worker-only process serves /healthz and /metrics and nothing else.
  */
 export async function buildServer({
   db,
@@ -64,15 +72,18 @@ export async function buildServer({
   api = {},
   http = DEFAULT_HTTP_SETTINGS,
   dashboardDir = DASHBOARD_DIST,
+  metrics = createMetrics(),
+  metricsToken = null,
 }: ServerOptions) {
   const app = Fastify({ logger, ...serverOptionsOf(http) });
   await securityHeaders(app, { publicUrl: http.publicUrl });
   // Inherited by every REST route registered below; tRPC answers its own errors.
   app.setErrorHandler(restErrorHandler);
   await app.register(healthRoutes, { db });
+  await app.register(metricsRoutes, { db, metrics, token: metricsToken ?? undefined });
   if (role === "worker") return app;
 
-  await app.register(intakeRoutes, { sql: db.sql, ...intake });
+  await app.register(intakeRoutes, { sql: db.sql, metrics, ...intake });
 
   const auth = createAuth(db.prisma, {
     ...api.auth,

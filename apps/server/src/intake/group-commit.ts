@@ -1,4 +1,5 @@
 import type { SqlRunner } from "../db";
+import { timeStage } from "../metrics";
 import {
   type AcceptedRegistration,
   answerFor,
@@ -46,10 +47,12 @@ export function createRegistrationWriter(sql: SqlRunner, options: GroupCommitOpt
   async function writeBatch(batch: Waiting[]) {
     let stored: StoredRegistrations;
     try {
+      const started = performance.now();
       stored = await storeRegistrations(
         sql,
         batch.map((w) => w.registration),
       );
+      timeStage("sql", started, batch.length);
     } catch (error) {
       if (batch.length === 1) return batch[0]?.reject(error);
       // The statement stored nothing. One bad row (a page deleted a moment ago, say) must not fail
