@@ -81,6 +81,25 @@ function startGenie(env: Record<string, string>, args: string[] = []): ServerPro
   return startServer(env, args, "src/main.ts", flags);
 }
 
+/** Per stage (see src/metrics.ts STAGES), the time per item in µs, scraped from a Genie's /metrics. */
+async function stageBreakdown(url: string, stages: string[]): Promise<string> {
+  const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await response.text();
+  const value = (name: string, stage: string) =>
+    Number(new RegExp(`^${name}\\{stage="${stage}"\\} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+  return stages
+    .map((stage) => {
+      const items = value("genie_stage_items_total", stage);
+      const perItem = (value("genie_stage_seconds_total", stage) / items) * 1e6;
+      return `${stage} ${items > 0 ? perItem.toFixed(1) : "-"}`;
+    })
+    .join(", ");
+}
+const INTAKE_STAGES = ["parse", "validate", "build", "sql", "handoff"];
+const DELIVERY_STAGES = ["claim", "decrypt", "sign", "send", "record"];
+/** Stage lines printed under the table: µs per item of each stage, by the row they belong to. */
+const breakdowns: string[] = [];
+
 async function stop(server: ServerProcess) {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   server.child.kill("SIGTERM");
@@ -177,6 +196,10 @@ async function intakeBenchmarks() {
     120_000,
     "every acknowledged registration to arrive",
   ).catch(() => {});
+  breakdowns.push(
+    `1. intake, µs per registration: ${await stageBreakdown(healthy.url, INTAKE_STAGES)}; ` +
+      `per delivery: ${await stageBreakdown(healthy.url, DELIVERY_STAGES)}`,
+  );
   rows.push({
     name: "1. intake req/s (PostgreSQL, 64 conns)",
     value: `${genieResult.rps.toFixed(0)} (p99 ${genieResult.p99} ms)`,
@@ -192,6 +215,9 @@ async function intakeBenchmarks() {
   const hanging = await genieWithAccount(receiver.url("/hang"), { GENIE_DELIVERY_TIMEOUT_MS: "30000" });
   await load(hanging.url, hanging.body);
   const hangResult = await load(hanging.url, hanging.body);
+  breakdowns.push(
+    `2. intake alone, µs per registration: ${await stageBreakdown(hanging.url, INTAKE_STAGES)}`,
+  );
   rows.push({
     name: "2. intake req/s, receiver never answers",
     value: `${hangResult.rps.toFixed(0)} (p99 ${hangResult.p99} ms)`,
@@ -224,7 +250,7 @@ async function deliveryThroughput() {
     }),
     ["--role", "worker"],
   );
-  await waitForListening(worker);
+  const workerUrl = await waitForListening(worker);
   // Timed from the worker being ready (start-up is not throughput) until every attempt is logged.
   // Receipts are counted in memory first so the wait does not load the database it measures.
   const started = performance.now();
@@ -238,6 +264,7 @@ async function deliveryThroughput() {
     "every attempt to be logged",
   );
   const genieSeconds = (performance.now() - started) / 1000;
+  breakdowns.push(`3. worker, µs per delivery: ${await stageBreakdown(workerUrl, DELIVERY_STAGES)}`);
   await stop(worker);
   const logged = await db.prisma.webhookLog.count();
   await db.close();
@@ -602,6 +629,13 @@ async function main() {
   for (const r of rows) {
     const cells = [r.name, r.value, r.baseline, r.ratio, r.goal, r.duplicates].map((cell) => cell ?? "");
     console.log(`| ${cells.join(" | ")} |`);
+  }
+  if (breakdowns.length > 0) {
+    console.log("");
+    console.log(
+      "Stages (time per item in µs; `sql` is the group-commit statement's time shared by its registrations):",
+    );
+    for (const line of breakdowns) console.log(`- ${line}`);
   }
   process.exit(0);
 }
