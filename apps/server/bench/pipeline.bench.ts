@@ -87,13 +87,19 @@ async function stageBreakdown(url: string, stages: string[]): Promise<string> {
   const text = await response.text();
   const value = (name: string, stage: string) =>
     Number(new RegExp(`^${name}\\{stage="${stage}"\\} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
-  return stages
+  const claims = Number(/^genie_claim_batch_size_count (\S+)$/m.exec(text)?.[1] ?? 0);
+  const claimed = Number(/^genie_claim_batch_size_sum (\S+)$/m.exec(text)?.[1] ?? 0);
+  const claimNote =
+    stages.includes("claim") && claims > 0
+      ? ` (${claims} claims, ${(claimed / claims).toFixed(0)} per claim)`
+      : "";
+  return `${stages
     .map((stage) => {
       const items = value("genie_stage_items_total", stage);
       const perItem = (value("genie_stage_seconds_total", stage) / items) * 1e6;
       return `${stage} ${items > 0 ? perItem.toFixed(1) : "-"}`;
     })
-    .join(", ");
+    .join(", ")}${claimNote}`;
 }
 const INTAKE_STAGES = ["parse", "validate", "build", "sql", "handoff"];
 const DELIVERY_STAGES = ["claim", "decrypt", "sign", "send", "record"];

@@ -1,6 +1,9 @@
 import type { Metrics } from "../metrics";
 import type { SlotScheduler } from "./scheduler";
 
+/** Claim queries one worker runs at once while there is a backlog. */
+const MAX_CLAIMS_AT_ONCE = 2;
+
 export type PollerOptions = {
   scheduler: SlotScheduler;
   /** May the worker claim now (running, and holding its session)? */
@@ -39,6 +42,8 @@ export class Poller {
   private readonly woken: string[] = [];
   private wakeScheduled = false;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Claim queries running now (the loop's and those started as room frees up). */
+  private claiming = 0;
 
   constructor(options: PollerOptions) {
     this.options = options;
@@ -99,7 +104,16 @@ export class Poller {
   /** Slots are free again: with a backlog and room for a real batch, claim. */
   room(freeSlots: number): void {
     // One claim query per finished attempt would cost more than the attempts themselves.
-    if (this.backlog && freeSlots >= this.options.claimBatch) this.interruptWait?.();
+    if (!this.backlog || freeSlots < this.options.claimBatch) return;
+    if (this.interruptWait) {
+      this.interruptWait();
+    } else if (this.running && this.claiming < MAX_CLAIMS_AT_ONCE) {
+      // The loop's claim is still running: with a batch's worth of room, a second one overlaps it,
+      // so slots do not wait out a slow claim (measured: one claim at a time capped the worker).
+      void this.claim(null).then((claimed) => {
+        if (claimed < freeSlots && this.options.scheduler.busyEndpoints().length === 0) this.backlog = false;
+      });
+    }
   }
 
   /**
@@ -151,11 +165,14 @@ export class Poller {
 
   private async claim(ids: string[] | null): Promise<number> {
     if (!this.options.mayClaim() || ids?.length === 0) return 0;
+    this.claiming++;
     try {
       return await this.options.scheduler.claim(ids);
     } catch (error) {
       this.options.onError(error, "claiming deliveries");
       return 0;
+    } finally {
+      this.claiming--;
     }
   }
 }
