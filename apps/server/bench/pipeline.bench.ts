@@ -207,11 +207,11 @@ async function intakeBenchmarks() {
       `per delivery: ${await stageBreakdown(healthy.url, DELIVERY_STAGES)}`,
   );
   rows.push({
-    name: "1. intake req/s (PostgreSQL, 64 conns)",
+    name: "1. intake req/s while delivering everything (PostgreSQL, 64 conns)",
     value: `${genieResult.rps.toFixed(0)} (p99 ${genieResult.p99} ms)`,
     baseline: `bare Fastify+pg INSERT ${bareResult.rps.toFixed(0)} (p99 ${bareResult.p99} ms)`,
     ratio: (genieResult.rps / bareResult.rps).toFixed(2),
-    goal: ">= 0.6",
+    goal: ">= 0.5",
     duplicates: duplicatesCell(receipts(receiver.requestsTo("/ok")), stored),
   });
   await stop(healthy.server);
@@ -225,14 +225,62 @@ async function intakeBenchmarks() {
     `2. intake alone, µs per registration: ${await stageBreakdown(hanging.url, INTAKE_STAGES)}`,
   );
   rows.push({
-    name: "2. intake req/s, receiver never answers",
+    name: "2. intake req/s alone (receiver never answers: the worker is full and idle)",
     value: `${hangResult.rps.toFixed(0)} (p99 ${hangResult.p99} ms)`,
-    baseline: `healthy receiver ${genieResult.rps.toFixed(0)} (p99 ${genieResult.p99} ms)`,
-    ratio: (hangResult.rps / genieResult.rps).toFixed(2),
-    goal: "~1.0",
+    baseline: `bare Fastify+pg INSERT ${bareResult.rps.toFixed(0)} (p99 ${bareResult.p99} ms)`,
+    ratio: (hangResult.rps / bareResult.rps).toFixed(2),
+    goal: ">= 0.9",
   });
   hanging.server.child.kill("SIGKILL");
   await hanging.db.close();
+  await receiver.close();
+}
+
+/**
+ * The intake alone (as row 2) in variants measured one after the other in this run, each beside the
+ * bare handler: as shipped; with the database's wake-up trigger off (what the NOTIFY per transaction
+ * costs when the worker is full); with request logging at `info` (the default LOG_LEVEL).
+ */
+async function intakeVariants() {
+  const receiver = await startReceiver({ "/hang": () => "hang" });
+  const bareDb = await freshDatabase();
+  const bare = startServer({ DATABASE_URL: bareDb, PORT: "0" }, [], "bench/bare-server.ts");
+  const bareUrl = await waitForListening(bare);
+  const variants: [label: string, env: Record<string, string>, sql?: string][] = [
+    ["as shipped (LOG_LEVEL=warn)", {}],
+    [
+      "wake-up trigger disabled",
+      {},
+      "ALTER TABLE webhook_deliveries DISABLE TRIGGER webhook_deliveries_due_on_insert",
+    ],
+    ["LOG_LEVEL=info (the default)", { LOG_LEVEL: "info" }],
+  ];
+  let body = "";
+  for (const [label, env, sql] of variants) {
+    const genie = await genieWithAccount(receiver.url("/hang"), {
+      GENIE_DELIVERY_TIMEOUT_MS: "30000",
+      ...env,
+    });
+    if (sql) await genie.db.prisma.$executeRawUnsafe(sql);
+    body = genie.body;
+    await load(bareUrl, body);
+    const bareResult = await load(bareUrl, body);
+    await load(genie.url, genie.body);
+    const result = await load(genie.url, genie.body);
+    breakdowns.push(
+      `intake alone, ${label}, µs per registration: ${await stageBreakdown(genie.url, INTAKE_STAGES)}`,
+    );
+    rows.push({
+      name: `intake alone, ${label}`,
+      value: `${result.rps.toFixed(0)} (p99 ${result.p99} ms)`,
+      baseline: `bare ${bareResult.rps.toFixed(0)} (p99 ${bareResult.p99} ms)`,
+      ratio: (result.rps / bareResult.rps).toFixed(2),
+      goal: ">= 0.9",
+    });
+    genie.server.child.kill("SIGKILL");
+    await genie.db.close();
+  }
+  await stop(bare);
   await receiver.close();
 }
 
@@ -615,6 +663,7 @@ async function main() {
   const suites: Record<string, () => Promise<void>> = {
     intake: intakeBenchmarks,
     throughput: deliveryThroughput,
+    "intake-variants": intakeVariants,
     latency,
     crash,
     "slow-crm": slowCrm,
@@ -622,7 +671,8 @@ async function main() {
   };
   try {
     for (const [name, run] of Object.entries(suites)) {
-      if (only.length > 0 && !only.includes(name)) continue;
+      // The variants are a diagnosis, run only when named.
+      if (only.length > 0 ? !only.includes(name) : name === "intake-variants") continue;
       console.log(`running ${name}…`);
       await run();
     }

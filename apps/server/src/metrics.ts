@@ -27,7 +27,7 @@ export type Stage = (typeof STAGES)[number];
  */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "genie_process_" });
+  collectDefaultMetrics({ register: registry, prefix: "genie_" });
   new Counter({
     name: "genie_stage_seconds_total",
     help: "Time spent in each stage of the intake and of delivery attempts (the whole process).",

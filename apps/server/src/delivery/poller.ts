@@ -1,9 +1,6 @@
 import type { Metrics } from "../metrics";
 import type { SlotScheduler } from "./scheduler";
 
-/** Claim queries one worker runs at once while there is a backlog. */
-const MAX_CLAIMS_AT_ONCE = 2;
-
 export type PollerOptions = {
   scheduler: SlotScheduler;
   /** May the worker claim now (running, and holding its session)? */
@@ -42,8 +39,9 @@ export class Poller {
   private readonly woken: string[] = [];
   private wakeScheduled = false;
   private readonly timers = new Set<NodeJS.Timeout>();
-  /** Claim queries running now (the loop's and those started as room frees up). */
-  private claiming = 0;
+  /** The loop's claim is running, and whether a claim overlapping it was started. */
+  private loopClaiming = false;
+  private overlapped = false;
 
   constructor(options: PollerOptions) {
     this.options = options;
@@ -63,7 +61,10 @@ export class Poller {
       this.wakeUpPasses = -1;
       const free = scheduler.freeSlots();
       const busy = scheduler.busyEndpoints().length > 0;
+      this.loopClaiming = true;
+      this.overlapped = false;
       const claimed = free > 0 ? await this.claim(null) : 0;
+      this.loopClaiming = false;
       if (!this.running) break;
       // More may be due: the claim took all it could, or skipped endpoints that were busy.
       this.backlog = claimed === free || busy;
@@ -107,12 +108,12 @@ export class Poller {
     if (!this.backlog || freeSlots < this.options.claimBatch) return;
     if (this.interruptWait) {
       this.interruptWait();
-    } else if (this.running && this.claiming < MAX_CLAIMS_AT_ONCE) {
-      // The loop's claim is still running: with a batch's worth of room, a second one overlaps it,
-      // so slots do not wait out a slow claim (measured: one claim at a time capped the worker).
-      void this.claim(null).then((claimed) => {
-        if (claimed < freeSlots && this.options.scheduler.busyEndpoints().length === 0) this.backlog = false;
-      });
+    } else if (this.running && this.loopClaiming && !this.overlapped) {
+      // The loop's claim is still running: with a batch's worth of room, one more claim overlaps it,
+      // so slots do not wait out a slow claim (one claim at a time capped the worker). One per loop
+      // claim, never a chain: a claim that finds nothing must not start the next.
+      this.overlapped = true;
+      void this.claim(null);
     }
   }
 
@@ -165,14 +166,11 @@ export class Poller {
 
   private async claim(ids: string[] | null): Promise<number> {
     if (!this.options.mayClaim() || ids?.length === 0) return 0;
-    this.claiming++;
     try {
       return await this.options.scheduler.claim(ids);
     } catch (error) {
       this.options.onError(error, "claiming deliveries");
       return 0;
-    } finally {
-      this.claiming--;
     }
   }
 }

@@ -45,7 +45,11 @@ export type SchedulerOptions = {
   store: ClaimStore;
   /** Starts an attempt; `done` must be called once it has finished, whatever happened. */
   start(held: Held, done: () => void): void;
-  /** After each round of starts, with the slots left free (the poller claims again when worth it). */
+  /**
+   * After each round of starts that followed a finished attempt (or a hand-off), with the slots left
+   * free: the poller claims again when worth it. Not after a claim's own round: whoever claimed
+   * decides what comes next, and a claim that found nothing must not start another.
+   */
   onRoom?(freeSlots: number): void;
   /** @default the system clock */
   clock?: Clock;
@@ -137,7 +141,7 @@ export class SlotScheduler {
       return claimed.length;
     } finally {
       this.reserved -= limit;
-      this.pump();
+      this.pump(false);
     }
   }
 
@@ -188,7 +192,7 @@ export class SlotScheduler {
   }
 
   /** Starts waiting deliveries while slots are free, taking endpoints in turn. */
-  pump(): void {
+  pump(tellRoom = true): void {
     const now = this.clock.now();
     while (!this.paused && this.activeCount < this.options.maxInFlight) {
       const next = this.nextStartable(now);
@@ -197,7 +201,7 @@ export class SlotScheduler {
     }
     this.armTimer(now);
     this.forgetIdle(now);
-    this.options.onRoom?.(this.freeSlots());
+    if (tellRoom) this.options.onRoom?.(this.freeSlots());
   }
 
   /** Endpoints a claim should skip: as much as they may take is already here, or they are paused. */

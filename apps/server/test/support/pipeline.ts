@@ -12,6 +12,8 @@ export type PipelineOptions = {
   delivery?: Partial<typeof LOOPBACK_DELIVERY> | false;
   /** Whether the intake hands new deliveries to the worker in memory. @default true */
   handOff?: boolean;
+  /** Errors the worker survives (default: printed). */
+  onWorkerError?: (error: unknown, what: string) => void;
   /** More server options (the intake's limits are lifted unless given). */
   server?: Partial<Omit<ServerOptions, "db">>;
 };
@@ -44,13 +46,19 @@ export async function startPipeline(mode: DatabaseMode, options: PipelineOptions
   const worker =
     options.delivery === false
       ? null
-      : createDeliveryWorker(db.sql, { ...LOOPBACK_DELIVERY, ...options.delivery }, { metrics });
+      : createDeliveryWorker(
+          db.sql,
+          { ...LOOPBACK_DELIVERY, ...options.delivery },
+          { metrics, ...(options.onWorkerError && { onError: options.onWorkerError }) },
+        );
   worker?.start();
-  const { intake, ...server } = options.server ?? {};
+  const { intake, api, ...server } = options.server ?? {};
   const app = await buildServer({
     db,
     metrics,
     ...server,
+    // Redeliveries from the API wake this worker, as in one `--role all` process.
+    api: { ...(worker && { worker }), ...api },
     intake: {
       perClientPerMinute: 100_000,
       ...(worker && options.handOff !== false && { handOff: worker }),
