@@ -111,6 +111,7 @@ const envSchema = z.object({
     .transform((list) => list.split(/[\s,]+/).filter(Boolean))
     .pipe(z.array(z.string().regex(ENCRYPTION_KEY, `each ${ENCRYPTION_KEY_RULE}`))),
   GENIE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  GENIE_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
 /** Variables whose value must never appear in an error message. */
@@ -119,6 +120,7 @@ const SECRET_VARIABLES = new Set([
   "DATABASE_URL",
   "GENIE_ENCRYPTION_KEY",
   "GENIE_ENCRYPTION_KEYS_OLD",
+  "GENIE_METRICS_TOKEN",
 ]);
 
 export type Config = {
@@ -157,6 +159,8 @@ export type Config = {
   testSends: { perMinute: number; concurrent: number };
   /** On SIGTERM, how long attempts in flight may finish before they are cut (logged as aborted). */
   shutdownGraceMs: number;
+  /** The bearer token `GET /metrics` asks for (GENIE_METRICS_TOKEN); null: metrics are not served. */
+  metricsToken: string | null;
 };
 
 export type HttpSettings = {
@@ -260,6 +264,7 @@ export function loadConfig(
     },
     testSends: { perMinute: e.GENIE_TEST_SENDS_PER_MINUTE, concurrent: e.GENIE_TEST_SENDS_CONCURRENCY },
     shutdownGraceMs: e.GENIE_SHUTDOWN_GRACE_MS,
+    metricsToken: e.GENIE_METRICS_TOKEN ?? null,
   };
 }
 

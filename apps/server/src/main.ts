@@ -4,6 +4,7 @@ import { openDatabase } from "./db";
 import { createDeliveryWorker } from "./delivery";
 import { startJobs } from "./jobs";
 import { serverLogger } from "./logging";
+import { createMetrics } from "./metrics";
 import { buildServer } from "./server";
 import { exitWithStartupFailure } from "./startup-failure";
 
@@ -20,12 +21,15 @@ async function main() {
   const db = await openDatabase(config.database);
   // The worker runs in `all` and `worker` roles; an API-only process's deliveries wake the workers
   // sharing its PostgreSQL (a trigger's NOTIFY, see delivery/session.ts), their pollers as a safety net.
+  const metrics = createMetrics();
   const worker =
-    config.role === "api" ? null : createDeliveryWorker(db.sql, config.delivery, { database: db });
+    config.role === "api" ? null : createDeliveryWorker(db.sql, config.delivery, { database: db, metrics });
   const app = await buildServer({
     db,
     role: config.role,
     logger: serverLogger(config.logLevel),
+    metrics,
+    metricsToken: config.metricsToken,
     http: config.http,
     intake: { ...config.rateLimits, ...(worker && { handOff: worker }) },
     ...(config.role !== "worker" && {

@@ -13,12 +13,14 @@ import { isAppError } from "./errors";
 import { DEFAULT_HTTP_SETTINGS, securityHeaders, serverOptionsOf } from "./http/security";
 import { createAccountLimits, type Limit, type LimitedOperation } from "./limits";
 import { startLiveFeed } from "./live/feed";
+import { createMetrics, type Metrics } from "./metrics";
 import { type AppRouter, appRouter } from "./routers/_app";
 import { authRoutes } from "./routes/auth";
 import { contactsCsvRoute } from "./routes/contacts-csv";
 import { restErrorHandler } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { type IntakeOptions, intakeRoutes } from "./routes/intake";
+import { metricsRoutes } from "./routes/metrics";
 import { sdkRoutes } from "./sdk";
 import { createOutbound, type OutboundSettings } from "./services/outbound";
 
@@ -28,10 +30,16 @@ const SDK_DIST = fileURLToPath(new URL("../../../packages/form-sdk/dist/browser"
 export type ServerOptions = {
   db: Database;
   logger?: FastifyServerOptions["logger"];
-  /** A worker-only process serves /healthz and nothing else. @default "all" */
+  /** A worker-only process serves /healthz and /metrics and nothing else. @default "all" */
   role?: Role;
   /** Options of the public registration intake (rate limits, the worker's hand-off). */
-  intake?: Omit<IntakeOptions, "sql">;
+  intake?: Omit<IntakeOptions, "sql" | "metrics">;
+  /**
+   * This process's metrics (the worker's too, when it has one), served at /metrics behind
+   * `metricsToken`; without a token /metrics answers 404. @default a registry of this server's own
+   */
+  metrics?: Metrics;
+  metricsToken?: string | null;
   /** Options of the dashboard API. */
   api?: {
     /**
@@ -61,7 +69,7 @@ export type ServerOptions = {
 /**
  * The HTTP face of Genie, composed in one place: security headers, health, the public intake,
  * sign-in, the CSV export, the tRPC API of the dashboard, the form SDK's files and the built
- * dashboard. A worker-only process serves /healthz and nothing else.
+ * dashboard. A worker-only process serves /healthz and /metrics and nothing else.
  */
 export async function buildServer({
   db,
@@ -72,6 +80,8 @@ export async function buildServer({
   http = DEFAULT_HTTP_SETTINGS,
   dashboardDir = DASHBOARD_DIST,
   sdkDir = SDK_DIST,
+  metrics = createMetrics(),
+  metricsToken = null,
 }: ServerOptions) {
   const app = Fastify({ logger, ...serverOptionsOf(http) });
   await securityHeaders(app, { publicUrl: http.publicUrl });
@@ -83,9 +93,10 @@ export async function buildServer({
   // once instead of holding the stop for the grace period.
   const live = startLiveFeed(db, { onError: (error) => app.log.warn({ err: error }, "live feed") });
   app.addHook("preClose", async () => live.close());
+  await app.register(metricsRoutes, { db, metrics, token: metricsToken ?? undefined });
   if (role === "worker") return app;
 
-  await app.register(intakeRoutes, { sql: db.sql, ...intake });
+  await app.register(intakeRoutes, { sql: db.sql, metrics, ...intake });
 
   const auth = createAuth(db.prisma, {
     ...api.auth,

@@ -40,6 +40,7 @@ describe("loadConfig", () => {
       },
       testSends: { perMinute: 20, concurrent: 3 },
       shutdownGraceMs: 10_000,
+      metricsToken: null,
     });
   });
 

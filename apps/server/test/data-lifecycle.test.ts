@@ -2,12 +2,11 @@ import { randomUUID } from "node:crypto";
 import { contactDeletedWebhookSchema, flatContactDeletedWebhookSchema } from "@genie/schemas";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../src/db";
-import { createDeliveryWorker, type DeliveryWorker } from "../src/delivery";
 import { runRetention } from "../src/jobs/retention";
-import { buildServer } from "../src/server";
 import { type ApiCaller, createApiHarness, createOwner } from "./support/api";
-import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
-import { LOOPBACK_DELIVERY, startReceiver, waitFor } from "./support/receiver";
+import { DATABASE_MODES, isModeAvailable } from "./support/databases";
+import { type Pipeline, startPipeline } from "./support/pipeline";
+import { waitFor } from "./support/receiver";
 
 const DAY = 86_400_000;
 const PASSWORD = "correct horse battery";
@@ -28,38 +27,30 @@ async function dumpAll(db: Database): Promise<string> {
 for (const mode of DATABASE_MODES) {
   describe.skipIf(!isModeAvailable(mode))(`data lifecycle on ${mode}`, () => {
     let db: Database;
-    let worker: DeliveryWorker;
-    let app: Awaited<ReturnType<typeof buildServer>>;
+    let pipeline: Pipeline;
     let apiUrl: string;
-    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let receiver: Pipeline["receiver"];
     let harness: ReturnType<typeof createApiHarness>;
     let releaseEcho: (() => void) | null = null;
 
     beforeAll(async () => {
-      db = await openTestDatabase(mode);
-      receiver = await startReceiver({
-        // Echoes what it got (the visitor's email included), but only when the test says so.
-        "/echo-later": (_n, response, request) => {
-          releaseEcho = () => response.writeHead(200).end(`got ${request.body}`);
-          return "hang";
+      pipeline = await startPipeline(mode, {
+        scripts: {
+          // Echoes what it got (the visitor's email included), but only when the test says so.
+          "/echo-later": (_n, response, request) => {
+            releaseEcho = () => response.writeHead(200).end(`got ${request.body}`);
+            return "hang";
+          },
         },
+        delivery: { timeoutMs: 5000, maxInFlight: 16 },
+        server: { api: { auth: { secret: "test-secret-test-secret-test-secret!" } } },
       });
-      worker = createDeliveryWorker(db.sql, { ...LOOPBACK_DELIVERY, timeoutMs: 5000, maxInFlight: 16 });
-      worker.start();
+      ({ db, receiver, url: apiUrl } = pipeline);
       harness = createApiHarness(db);
-      app = await buildServer({
-        db,
-        intake: { handOff: worker, perClientPerMinute: 100_000 },
-        api: { auth: { secret: "test-secret-test-secret-test-secret!" }, worker },
-      });
-      apiUrl = await app.listen({ port: 0, host: "127.0.0.1" });
     });
     afterAll(async () => {
-      await app?.close();
-      await worker?.stop(1000);
+      await pipeline?.close();
       await harness?.close();
-      await receiver?.close();
-      await db?.close();
     });
 
     async function register(projectId: string, email: string, name: string) {

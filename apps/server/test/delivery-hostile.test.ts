@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../src/db";
 import { createDeliveryWorker, DeliveryWorker } from "../src/delivery";
 import { attemptDelivery, createAttemptSender } from "../src/delivery/attempt";
-import { buildServer } from "../src/server";
-import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
+import { DATABASE_MODES, isModeAvailable } from "./support/databases";
 import { registrationBody, seedAccount } from "./support/fixtures";
-import { LOOPBACK_DELIVERY, startReceiver, waitFor } from "./support/receiver";
+import { type Pipeline, startPipeline } from "./support/pipeline";
+import { LOOPBACK_DELIVERY, waitFor } from "./support/receiver";
 
 const DELIVERY = LOOPBACK_DELIVERY;
 
@@ -16,48 +16,40 @@ const DELIVERY = LOOPBACK_DELIVERY;
 for (const mode of DATABASE_MODES) {
   describe.skipIf(!isModeAvailable(mode))(`hostile answers and stored data on ${mode}`, () => {
     let db: Database;
-    let app: Awaited<ReturnType<typeof buildServer>>;
-    let apiUrl: string;
-    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let pipeline: Pipeline;
+    let receiver: Pipeline["receiver"];
     let hangFirst = true;
 
     beforeAll(async () => {
-      db = await openTestDatabase(mode);
-      receiver = await startReceiver({
-        "/gzip": (_n, response) => {
-          response.writeHead(200, { "content-type": "application/octet-stream" });
-          response.end(gzipSync(Buffer.from("a compressed answer, sent without content-encoding")));
-          return undefined;
-        },
-        "/nul": (_n, response) => {
-          response.writeHead(200).end("ok\u0000then more\u0000");
-          return undefined;
-        },
-        "/invalid-utf8": (_n, response) => {
-          response.writeHead(200).end(Buffer.from([0x6f, 0x6b, 0xff, 0xfe, 0xc3, 0x28, 0x21]));
-          return undefined;
-        },
-        "/hang-first": () => (hangFirst ? "hang" : undefined),
-      });
       // No worker of its own: each test brings the worker it needs.
-      app = await buildServer({ db, intake: { perClientPerMinute: 100_000 } });
-      apiUrl = await app.listen({ port: 0, host: "127.0.0.1" });
+      pipeline = await startPipeline(mode, {
+        delivery: false,
+        scripts: {
+          "/gzip": (_n, response) => {
+            response.writeHead(200, { "content-type": "application/octet-stream" });
+            response.end(gzipSync(Buffer.from("a compressed answer, sent without content-encoding")));
+            return undefined;
+          },
+          "/nul": (_n, response) => {
+            response.writeHead(200).end("ok\u0000then more\u0000");
+            return undefined;
+          },
+          "/invalid-utf8": (_n, response) => {
+            response.writeHead(200).end(Buffer.from([0x6f, 0x6b, 0xff, 0xfe, 0xc3, 0x28, 0x21]));
+            return undefined;
+          },
+          "/hang-first": () => (hangFirst ? "hang" : undefined),
+        },
+      });
+      ({ db, receiver } = pipeline);
     });
     afterAll(async () => {
-      await app?.close();
-      await receiver?.close();
-      await db?.close();
+      await pipeline?.close();
     });
 
     async function register(path: string) {
       const account = await seedAccount(db.prisma, { endpointUrls: [receiver.url(path)] });
-      const response = await fetch(`${apiUrl}/api/contacts`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(registrationBody(account)),
-      });
-      expect(response.status).toBe(201);
-      const { id } = (await response.json()) as { id: string };
+      const id = await pipeline.register(registrationBody(account));
       return db.prisma.webhookDelivery.findFirstOrThrow({ where: { contactId: id } });
     }
 

@@ -4,11 +4,10 @@ import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../src/db";
-import { createDeliveryWorker, type DeliveryWorker } from "../src/delivery";
-import { buildServer } from "../src/server";
-import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
+import { DATABASE_MODES, isModeAvailable } from "./support/databases";
 import { registrationBody, seedAccount } from "./support/fixtures";
-import { type Script, startReceiver, statuses, waitFor } from "./support/receiver";
+import { type Pipeline, startPipeline } from "./support/pipeline";
+import { type Script, statuses, waitFor } from "./support/receiver";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /**
@@ -24,10 +23,8 @@ const gapsBetween = (requests: { at: number }[]) =>
 for (const mode of DATABASE_MODES) {
   describe.skipIf(!isModeAvailable(mode))(`webhook delivery on ${mode}`, () => {
     let db: Database;
-    let worker: DeliveryWorker;
-    let app: Awaited<ReturnType<typeof buildServer>>;
-    let apiUrl: string;
-    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let pipeline: Pipeline;
+    let receiver: Pipeline["receiver"];
     let refusedUrl: string;
 
     const scripts: Record<string, Script> = {
@@ -40,42 +37,27 @@ for (const mode of DATABASE_MODES) {
     };
 
     beforeAll(async () => {
-      db = await openTestDatabase(mode);
-      receiver = await startReceiver(scripts);
+      pipeline = await startPipeline(mode, {
+        scripts,
+        delivery: { timeoutMs: 1000, pollIntervalMs: 200 },
+        // As a production process: the intake's limits stay at their defaults here.
+        server: { intake: { perClientPerMinute: 120 } },
+      });
+      ({ db, receiver } = pipeline);
       // A port that was just free: connecting to it is refused.
       const probe = createServer();
       await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
       refusedUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/hook`;
       await new Promise((resolve) => probe.close(resolve));
-
-      worker = createDeliveryWorker(db.sql, {
-        ssrfAllow: ["127.0.0.1"],
-        timeoutMs: 1000,
-        maxInFlight: 32,
-        maxInFlightPerEndpoint: 8,
-        pollIntervalMs: 200,
-      });
-      worker.start();
-      app = await buildServer({ db, intake: { handOff: worker } });
-      apiUrl = await app.listen({ port: 0, host: "127.0.0.1" });
     });
     afterAll(async () => {
-      await app?.close();
-      await worker?.stop(1000);
-      await receiver?.close();
-      await db?.close();
+      await pipeline?.close();
     });
 
     /** Registers one visitor for a fresh account whose only endpoint is `url`; returns the delivery. */
     async function registerFor(url: string) {
       const account = await seedAccount(db.prisma, { endpointUrls: [url], secret: SECRET });
-      const response = await fetch(`${apiUrl}/api/contacts`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(registrationBody(account)),
-      });
-      expect(response.status).toBe(201);
-      const { id } = (await response.json()) as { id: string };
+      const id = await pipeline.register(registrationBody(account));
       return db.prisma.webhookDelivery.findFirstOrThrow({ where: { contactId: id } });
     }
 

@@ -3,11 +3,10 @@ import { verifyWebhook } from "@genie/webhook-core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../src/db";
-import { createDeliveryWorker, type DeliveryWorker } from "../src/delivery";
-import { buildServer } from "../src/server";
-import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
+import { DATABASE_MODES, isModeAvailable } from "./support/databases";
 import { type SeededAccount, seedAccount } from "./support/fixtures";
-import { LOOPBACK_DELIVERY, startReceiver, waitFor } from "./support/receiver";
+import { type Pipeline, startPipeline } from "./support/pipeline";
+import { waitFor } from "./support/receiver";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /** Per database; each run is a real request, a real delivery and a real receipt. */
@@ -97,26 +96,18 @@ const trimmed = (value: string | undefined) => (value === undefined ? null : val
 for (const mode of DATABASE_MODES) {
   describe.skipIf(!isModeAvailable(mode))(`the intake with hostile strings on ${mode}`, () => {
     let db: Database;
-    let worker: DeliveryWorker;
-    let app: Awaited<ReturnType<typeof buildServer>>;
+    let pipeline: Pipeline;
     let apiUrl: string;
-    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let receiver: Pipeline["receiver"];
     let account: SeededAccount;
 
     beforeAll(async () => {
-      db = await openTestDatabase(mode);
-      receiver = await startReceiver();
-      worker = createDeliveryWorker(db.sql, LOOPBACK_DELIVERY);
-      worker.start();
-      app = await buildServer({ db, intake: { handOff: worker, perClientPerMinute: 100_000 } });
-      apiUrl = await app.listen({ port: 0, host: "127.0.0.1" });
+      pipeline = await startPipeline(mode);
+      ({ db, receiver, url: apiUrl } = pipeline);
       account = await seedAccount(db.prisma, { endpointUrls: [receiver.url("/crm")], secret: SECRET });
     });
     afterAll(async () => {
-      await app?.close();
-      await worker?.stop(1000);
-      await receiver?.close();
-      await db?.close();
+      await pipeline?.close();
     });
 
     /** The 201 path: stored, delivered once, logged once, verifiable, and byte-faithful to the input. */

@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Database } from "../src/db";
-import { createDeliveryWorker, type DeliveryWorker } from "../src/delivery";
-import { buildServer } from "../src/server";
-import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
+import { DATABASE_MODES, isModeAvailable } from "./support/databases";
 import { registrationBody, seedAccount } from "./support/fixtures";
-import {
-  LOOPBACK_DELIVERY,
-  type ReceivedRequest,
-  type Script,
-  startReceiver,
-  waitFor,
-} from "./support/receiver";
+import { type Pipeline, startPipeline } from "./support/pipeline";
+import { type ReceivedRequest, type Script, waitFor } from "./support/receiver";
 
 // The delivery promise, checked from outside the mechanism: what the receivers got, per contact,
 // and what the log table says, after a burst of registrations larger than the worker's limits.
@@ -62,33 +54,22 @@ function perContact(requests: ReceivedRequest[]): Map<string, number> {
 
 for (const mode of DATABASE_MODES) {
   describe.skipIf(!isModeAvailable(mode))(`the delivery invariants under load on ${mode}`, () => {
-    let db: Database;
-    let worker: DeliveryWorker;
-    let app: Awaited<ReturnType<typeof buildServer>>;
-    let apiUrl: string;
-    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let pipeline: Pipeline;
     const workerErrors: unknown[] = [];
 
     beforeAll(async () => {
-      db = await openTestDatabase(mode);
-      receiver = await startReceiver({ "/slow": slowly(SLOW_ANSWER_MS), "/flaky": failsFirstAttempt() });
-      worker = createDeliveryWorker(
-        db.sql,
-        { ...LOOPBACK_DELIVERY, timeoutMs: 5000, ...LIMITS },
-        { onError: (error) => workerErrors.push(error) },
-      );
-      worker.start();
-      app = await buildServer({ db, intake: { handOff: worker, perClientPerMinute: 100_000 } });
-      apiUrl = await app.listen({ port: 0, host: "127.0.0.1" });
+      pipeline = await startPipeline(mode, {
+        scripts: { "/slow": slowly(SLOW_ANSWER_MS), "/flaky": failsFirstAttempt(), "/paced": slowly(30) },
+        delivery: { timeoutMs: 5000, ...LIMITS },
+        onWorkerError: (error) => workerErrors.push(error),
+      });
     });
     afterAll(async () => {
-      await app?.close();
-      await worker?.stop(1000);
-      await receiver?.close();
-      await db?.close();
+      await pipeline?.close();
     });
 
     test("every acknowledged registration arrives once per endpoint, within the limits, each attempt logged once", async () => {
+      const { db, receiver } = pipeline;
       const account = await seedAccount(db.prisma, {
         endpointUrls: [receiver.url("/slow"), receiver.url("/flaky")],
       });
@@ -108,11 +89,9 @@ for (const mode of DATABASE_MODES) {
         Array.from({ length: CLIENTS }, async () => {
           while (more()) {
             const n = sent++;
-            const response = await fetch(`${apiUrl}/api/contacts`, {
-              method: "POST",
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify(registrationBody(account, { email: `visitor-${n}@example.com` })),
-            });
+            const response = await pipeline.post(
+              registrationBody(account, { email: `visitor-${n}@example.com` }),
+            );
             if (response.status === 201) acknowledged.push(((await response.json()) as { id: string }).id);
             else refused.push(response.status);
           }
@@ -177,5 +156,33 @@ for (const mode of DATABASE_MODES) {
       expect(deliveries).toEqual([{ status: "succeeded", _count: acknowledged.length * 2 }]);
       expect(workerErrors).toEqual([]);
     }, 180_000);
+
+    test("an endpoint's own pacing holds at the receiver: never more in flight, nor more started in a second, than it allows", async () => {
+      const { db, receiver } = pipeline;
+      const account = await seedAccount(db.prisma, { endpointUrls: [receiver.url("/paced")] });
+      const pace = { maxConcurrency: 2, rateLimitPerSecond: 20 };
+      await db.prisma.webhookEndpoint.update({ where: { id: account.endpointIds[0] }, data: pace });
+      const count = 40;
+      await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          pipeline.register(registrationBody(account, { email: `paced-${i}@example.com` })),
+        ),
+      );
+      await waitFor(
+        async () => (receiver.requestsTo("/paced").length >= count ? true : undefined),
+        60_000,
+        "every paced webhook",
+      );
+      const received = receiver.requestsTo("/paced");
+      expect(new Set(received.map((r) => r.headers["webhook-id"])).size).toBe(count);
+      expect(receiver.peakInFlight("/paced")).toBeLessThanOrEqual(pace.maxConcurrency);
+      const times = received.map((r) => r.at);
+      for (const start of times) {
+        expect(times.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(
+          pace.rateLimitPerSecond,
+        );
+      }
+      expect(workerErrors).toEqual([]);
+    }, 120_000);
   });
 }

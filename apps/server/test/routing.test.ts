@@ -2,39 +2,30 @@ import { flatRegistrationWebhookSchema, registrationWebhookSchema } from "@genie
 import { verifyWebhook } from "@genie/webhook-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../src/db";
-import { createDeliveryWorker, type DeliveryWorker } from "../src/delivery";
-import { buildServer } from "../src/server";
 import { type ApiCaller, createApiHarness, createOwner } from "./support/api";
-import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
-import { LOOPBACK_DELIVERY, startReceiver, waitFor } from "./support/receiver";
+import { DATABASE_MODES, isModeAvailable } from "./support/databases";
+import { type Pipeline, startPipeline } from "./support/pipeline";
+import { waitFor } from "./support/receiver";
 
 // Which endpoint gets which leads, and in which shape, counted at loopback receivers.
 for (const mode of DATABASE_MODES) {
   describe.skipIf(!isModeAvailable(mode))(`routing on ${mode}`, () => {
     let db: Database;
-    let worker: DeliveryWorker;
-    let app: Awaited<ReturnType<typeof buildServer>>;
+    let pipeline: Pipeline;
     let apiUrl: string;
-    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let receiver: Pipeline["receiver"];
     let harness: ReturnType<typeof createApiHarness>;
     let owner: ApiCaller;
 
     beforeAll(async () => {
-      db = await openTestDatabase(mode);
-      receiver = await startReceiver();
-      worker = createDeliveryWorker(db.sql, LOOPBACK_DELIVERY);
-      worker.start();
-      app = await buildServer({ db, intake: { handOff: worker, perClientPerMinute: 100_000 } });
-      apiUrl = await app.listen({ port: 0, host: "127.0.0.1" });
+      pipeline = await startPipeline(mode);
+      ({ db, receiver, url: apiUrl } = pipeline);
       harness = createApiHarness(db);
       owner = harness.as(await createOwner(db.prisma, "Agency"));
     });
     afterAll(async () => {
-      await app?.close();
-      await worker?.stop(1000);
+      await pipeline?.close();
       await harness?.close();
-      await receiver?.close();
-      await db?.close();
     });
 
     async function register(projectId: string, body: Record<string, unknown> = {}) {

@@ -34,3 +34,21 @@ export const CRM_PRESETS: Record<CrmKind, { label: string; hint: string; suggest
     hint: "Verify `webhook-signature` with any Standard Webhooks library, or `x-webhook-signature` (hex HMAC).",
   },
 };
+
+/** An endpoint's pacing: attempts started per second and in flight at once, across every worker. */
+export type EndpointPacing = { rateLimitPerSecond: number | null; maxConcurrency: number | null };
+
+/**
+ * Pacing a new endpoint gets when its form leaves it unset, where the CRM documents a limit: Zapier
+ * answers 429 past 10,000 requests per 5 minutes per user (about 33/s), so 30/s stays under it.
+ * GoHighLevel and Make.com document no limit for inbound webhooks: none is set (null).
+ */
+export const CRM_PACING_DEFAULTS: Record<CrmKind, EndpointPacing> = {
+  gohighlevel: { rateLimitPerSecond: null, maxConcurrency: null },
+  make: { rateLimitPerSecond: null, maxConcurrency: null },
+  zapier: { rateLimitPerSecond: 30, maxConcurrency: null },
+  custom: { rateLimitPerSecond: null, maxConcurrency: null },
+};
+
+/** The largest rate limit and concurrency limit an endpoint may have. */
+export const PACING_MAX = 10_000;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { storableText, timestampSchema } from "./common";
-import { CRM_KINDS, RETRY_PRESET_NAMES } from "./endpoint-options";
+import { CRM_KINDS, PACING_MAX, RETRY_PRESET_NAMES } from "./endpoint-options";
 import {
   HOP_BY_HOP_HEADER_NAMES,
   MAX_CUSTOM_HEADERS,
@@ -103,6 +103,19 @@ const eventTypes = z
 
 const payloadFormat = z.enum(PAYLOAD_FORMATS);
 
+/** A pacing limit: a whole number from 1 to PACING_MAX, or null for none. */
+const pacingLimit = (what: string) =>
+  z
+    .number({ error: `${what} must be a whole number, or null for no limit` })
+    .int(`${what} must be a whole number`)
+    .min(1, `${what} must be at least 1 (null: no limit)`)
+    .max(PACING_MAX, `${what} must be at most ${PACING_MAX}`)
+    .nullable();
+/** Attempts started per second to the endpoint, across every worker; null: no limit of its own. */
+const rateLimitPerSecond = pacingLimit("rateLimitPerSecond");
+/** Attempts in flight to the endpoint at once, across every worker; null: no limit of its own. */
+const maxConcurrency = pacingLimit("maxConcurrency");
+
 export const endpointCreateSchema = z.strictObject({
   name: name.default(""),
   url: endpointUrlSchema,
@@ -113,6 +126,9 @@ export const endpointCreateSchema = z.strictObject({
   projectIds: projectIds.default(null),
   eventTypes: eventTypes.default(null),
   payloadFormat: payloadFormat.default("nested"),
+  /** Unset: the CRM's documented limit (CRM_PACING_DEFAULTS), else none. */
+  rateLimitPerSecond: rateLimitPerSecond.optional(),
+  maxConcurrency: maxConcurrency.optional(),
 });
 export type EndpointCreateInput = z.input<typeof endpointCreateSchema>;
 export type EndpointCreate = z.output<typeof endpointCreateSchema>;
@@ -132,6 +148,8 @@ export const endpointUpdateSchema = z.strictObject({
   projectIds: projectIds.optional(),
   eventTypes: eventTypes.optional(),
   payloadFormat: payloadFormat.optional(),
+  rateLimitPerSecond: rateLimitPerSecond.optional(),
+  maxConcurrency: maxConcurrency.optional(),
 });
 export type EndpointUpdateInput = z.input<typeof endpointUpdateSchema>;
 export type EndpointUpdate = z.output<typeof endpointUpdateSchema>;
@@ -168,6 +186,9 @@ export const endpointSchema = z.object({
   /** The event types it receives; null: the default events. */
   eventTypes: z.array(z.enum(SUBSCRIBABLE_EVENTS)).nullable(),
   payloadFormat: z.enum(PAYLOAD_FORMATS),
+  /** Pacing across every worker: attempts started per second and in flight at once (null: no limit). */
+  rateLimitPerSecond: z.number().nullable(),
+  maxConcurrency: z.number().nullable(),
   /** Set when its routing lets nothing through (every project on its list was deleted), in words. */
   routingWarning: z.string().nullable(),
   disabledReason: z.string().nullable(),

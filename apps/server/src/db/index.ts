@@ -35,6 +35,8 @@ export type Database = {
    * delivery worker's liveness lock and LISTEN). PostgreSQL only: PGlite is one process, one session.
    */
   connect?: () => pg.Client;
+  /** The pool's connections now (PostgreSQL only: PGlite has one session), for /metrics. */
+  poolStats?: () => { total: number; idle: number; waiting: number };
   /** Resolves once the database answers a trivial query; rejects when it cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -102,6 +104,7 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
     sql: runner,
     mode: "postgres",
     connect: () => new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 }),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     ping: async () => void (await pool.query("SELECT 1")),
     async close() {
       await prisma.$disconnect();

@@ -9,6 +9,7 @@ import {
   RETRY_PRESETS,
   signWebhook,
 } from "@genie/webhook-core";
+import { timeStage } from "../metrics";
 import type { AttemptRecord, ClaimedDelivery } from "./contract";
 
 /** Longest wait a receiver's Retry-After may ask for; beyond it our own schedule applies. */
@@ -72,7 +73,9 @@ export async function attemptDelivery(
   delivery: ClaimedDelivery,
   signal?: AbortSignal,
 ): Promise<AttemptRecord> {
+  const signing = performance.now();
   const headers = attemptHeaders(delivery);
+  timeStage("sign", signing);
   const started = performance.now();
   let result: DeliveryResult;
   let outcome: ReturnType<typeof classifyOutcome>;
@@ -87,6 +90,7 @@ export async function attemptDelivery(
       ...(signal && { signal }),
     });
     outcome = classifyOutcome(result);
+    timeStage("send", started);
   } catch (reason) {
     // deliverOnce throws only when `signal` aborted it.
     const why = reason instanceof Error ? reason.message : String(reason);

@@ -23,6 +23,16 @@ export type ClaimedDelivery = {
   secrets: string[];
   retryPreset: "standard" | "extended";
   customHeaders: Record<string, string>;
+  /** The endpoint's own limits, shared by every worker (see scheduler.ts). */
+  pace: EndpointPace;
+};
+
+/** An endpoint's limits across all workers; null: none of its own (the worker's limits apply). */
+export type EndpointPace = {
+  /** Attempts started per second, at most. */
+  ratePerSecond: number | null;
+  /** Attempts in flight at once, at most. */
+  concurrency: number | null;
 };
 
 /** What one finished (or aborted) attempt changes: a log row, and the delivery's next state. */

@@ -1,8 +1,9 @@
 import type { Config } from "../config";
 import type { Database, SqlRunner } from "../db";
+import type { Metrics } from "../metrics";
 import { attemptDelivery, createAttemptSender } from "./attempt";
 import { workerSessions } from "./session";
-import { DeliveryWorker } from "./worker";
+import { DeliveryWorker, type DeliveryWorkerOptions } from "./worker";
 
 /** The delivery worker of one process, configured from the environment (see config.ts). */
 export function createDeliveryWorker(
@@ -15,6 +16,9 @@ export function createDeliveryWorker(
   options: {
     workerId?: string;
     onError?: (error: unknown, what: string) => void;
+    /** After a batch of attempts is recorded (see DeliveryWorkerOptions.onRecorded). */
+    onRecorded?: DeliveryWorkerOptions["onRecorded"];
+    metrics?: Metrics;
     /**
      * The database the worker runs on, for scale-out: on PostgreSQL the worker holds a session of its
      * own (liveness lock, wake-ups); on the embedded database it is the only worker there is.

@@ -194,7 +194,8 @@ const INSERT_REGISTRATIONS = `WITH input AS (
     coalesce((SELECT json_agg(json_build_object('id', d.id, 'endpoint_id', d.endpoint_id, 'url', e.url,
       'secret', e.secret, 'previous_secret', e.previous_secret,
       'previous_secret_expires_at', e.previous_secret_expires_at, 'retry_preset', e.retry_preset,
-      'custom_headers', e.custom_headers, 'payload_format', e.payload_format))
+      'custom_headers', e.custom_headers, 'payload_format', e.payload_format,
+      'rate_limit_per_second', e.rate_limit_per_second, 'max_concurrency', e.max_concurrency))
       FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.contact_id = c.id), '[]')
       AS deliveries
   FROM contact c`;

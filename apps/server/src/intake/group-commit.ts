@@ -1,5 +1,6 @@
 import type { SqlRunner } from "../db";
 import { announceChanges } from "../live/feed";
+import { timeStage } from "../metrics";
 import {
   type AcceptedRegistration,
   answerFor,
@@ -13,6 +14,12 @@ export type GroupCommitOptions = {
   maxConcurrent?: number;
   /** Registrations one statement stores at most. @default 64 */
   maxBatch?: number;
+  /**
+   * After a statement has committed, with the registrations it stored (a replayed Idempotency-Key is
+   * not in `stored`): the one place to follow deliveries as the intake writes them (a live feed,
+   * say). Keep it quick and never throw: it runs before the registrations are answered.
+   */
+  onStored?: (batch: PreparedRegistration[], stored: StoredRegistrations) => void;
 };
 
 type Waiting = {
@@ -47,9 +54,15 @@ export function createRegistrationWriter(sql: SqlRunner, options: GroupCommitOpt
   async function writeBatch(batch: Waiting[]) {
     let stored: StoredRegistrations;
     try {
+      const started = performance.now();
       stored = await storeRegistrations(
         sql,
         batch.map((w) => w.registration),
+      );
+      timeStage("sql", started, batch.length);
+      options.onStored?.(
+        batch.map((w) => w.registration),
+        stored,
       );
     } catch (error) {
       if (batch.length === 1) return batch[0]?.reject(error);

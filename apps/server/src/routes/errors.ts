@@ -15,6 +15,11 @@ export function restErrorHandler(error: FastifyError | Error, request: FastifyRe
   return reply.code(500).send({ statusCode: 500, error: "internal_error", message: INTERNAL_ERROR_MESSAGE });
 }
 
+/** The machine name an error's answer carries (`validation_failed`, `rate_limited`, …; else `internal_error`). */
+export function reasonOf(error: FastifyError | Error): string {
+  return asAppError(error)?.reason ?? "internal_error";
+}
+
 function asAppError(error: FastifyError | Error): AppError | null {
   if (isAppError(error)) return error;
   const { code, statusCode } = error as FastifyError;

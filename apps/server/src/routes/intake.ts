@@ -8,7 +8,8 @@ import type { DeliveryHandOff } from "../delivery/contract";
 import { AppError } from "../errors";
 import { cachedProjectLookup, findEnabledProject, prepareRegistration } from "../intake/accept";
 import { createRegistrationWriter, type GroupCommitOptions } from "../intake/group-commit";
-import { strictJsonParser } from "./errors";
+import { type Metrics, timeStage } from "../metrics";
+import { reasonOf, strictJsonParser } from "./errors";
 
 export type IntakeOptions = {
   sql: SqlRunner;
@@ -25,7 +26,12 @@ export type IntakeOptions = {
   perProjectPerMinute?: number;
   /** How registrations arriving together share statements (group commit). */
   groupCommit?: GroupCommitOptions;
+  /** Counts registrations accepted and refused (by reason). */
+  metrics?: Metrics;
 };
+
+/** The reason each refused request's answer names, for the refusal counter. */
+const refusals = new WeakMap<object, string>();
 
 /** A registration is a few hundred bytes; anything near this is a mistake or an attack. */
 const BODY_LIMIT = 16 * 1024;
@@ -60,7 +66,26 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions)
 
   // Only JSON, and only UTF-8: a form post or text body is refused with 415 rather than half-understood.
   app.removeContentTypeParser(["text/plain", "application/json"]);
-  app.addContentTypeParser("application/json", { parseAs: "buffer" }, strictJsonParser(app));
+  const parseJson = strictJsonParser(app);
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+    const started = performance.now();
+    parseJson(request, body as Buffer, (error, value) => {
+      timeStage("parse", started);
+      done(error, value);
+    });
+  });
+  const { metrics } = options;
+  if (metrics) {
+    // Every answer of the intake counted once, refusals by the reason their body names.
+    app.addHook("onError", async (request, _reply, error) => {
+      refusals.set(request, reasonOf(error));
+    });
+    app.addHook("onResponse", async (request, reply) => {
+      if (request.routeOptions.url !== "/api/contacts" || request.method !== "POST") return;
+      if (reply.statusCode < 300) metrics.registrationsAccepted.inc();
+      else metrics.registrationsRefused.inc({ reason: refusals.get(request) ?? `http_${reply.statusCode}` });
+    });
+  }
   // Browsers on any funnel page may post registrations; the project's own allow-list is checked per
   // request, once the body says which project it is (a preflight cannot carry that). @fastify/cors
   // answers preflights with a catch-all `OPTIONS *` route, so the path is checked here: every other
@@ -87,7 +112,9 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions)
       }),
     },
     async (request, reply) => {
+      const validating = performance.now();
       const parsed = registrationSchema.safeParse(request.body);
+      timeStage("validate", validating);
       if (!parsed.success) {
         const { formErrors, fieldErrors } = fieldErrorsOf(parsed.error);
         throw new AppError("BAD_REQUEST", {
@@ -113,14 +140,15 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeOptions)
       // Reserved only now, after every check that can refuse, and given back in every case below.
       const reservation = handOff?.reserve() ?? null;
       try {
-        const accepted = await writer.write(
-          prepareRegistration(registration, project, {
-            lease: reservation,
-            userAgent: request.headers["user-agent"]?.slice(0, 1000) ?? null,
-            idempotencyKey: key?.data ?? null,
-            origin: request.headers.origin ?? null,
-          }),
-        );
+        const building = performance.now();
+        const prepared = prepareRegistration(registration, project, {
+          lease: reservation,
+          userAgent: request.headers["user-agent"]?.slice(0, 1000) ?? null,
+          idempotencyKey: key?.data ?? null,
+          origin: request.headers.origin ?? null,
+        });
+        timeStage("build", building);
+        const accepted = await writer.write(prepared);
         reservation?.adopt(accepted.deliveries);
         if (accepted.replayed) reply.header("idempotent-replayed", "true");
         return reply.code(201).send({ id: accepted.contactId } satisfies RegistrationView);

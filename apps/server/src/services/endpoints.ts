@@ -7,7 +7,7 @@ import type {
   RotateSecret,
   SubscribableEvent,
 } from "@genie/schemas";
-import { MAX_CUSTOM_HEADERS } from "@genie/schemas";
+import { CRM_PACING_DEFAULTS, MAX_CUSTOM_HEADERS } from "@genie/schemas";
 import { generateSecret } from "@genie/webhook-core";
 import type { Database } from "../db";
 import { openSealed } from "../db/encryption";
@@ -30,6 +30,8 @@ const endpointSelect = {
   projects: { select: { projectId: true }, orderBy: { projectId: "asc" } },
   eventTypes: true,
   payloadFormat: true,
+  rateLimitPerSecond: true,
+  maxConcurrency: true,
   disabledReason: true,
   disabledAt: true,
   createdAt: true,
@@ -122,7 +124,8 @@ export async function createEndpoint(
   ssrfAllow: readonly string[],
 ) {
   await checkReceiverUrl(input.url, ssrfAllow);
-  const { projectIds, eventTypes, ...fields } = input;
+  const { projectIds, eventTypes, rateLimitPerSecond, maxConcurrency, ...fields } = input;
+  const pacing = CRM_PACING_DEFAULTS[fields.crm];
   if (projectIds) await assertOwnProjects(db.prisma, userId, projectIds);
   const secret = generateSecret();
   // The id is made here: sealed values are bound to their endpoint's id.
@@ -132,6 +135,8 @@ export async function createEndpoint(
       ...fields,
       id,
       userId,
+      rateLimitPerSecond: rateLimitPerSecond === undefined ? pacing.rateLimitPerSecond : rateLimitPerSecond,
+      maxConcurrency: maxConcurrency === undefined ? pacing.maxConcurrency : maxConcurrency,
       secret: db.keys.seal(secret, id),
       ...(fields.customHeaders && { customHeaders: db.keys.sealHeaders(fields.customHeaders, id) }),
       ...routingData(projectIds, eventTypes),
@@ -168,6 +173,8 @@ export async function updateEndpoint(
         db.keys.seal(value, current.id),
       );
     if (input.payloadFormat !== undefined) data.payloadFormat = input.payloadFormat;
+    if (input.rateLimitPerSecond !== undefined) data.rateLimitPerSecond = input.rateLimitPerSecond;
+    if (input.maxConcurrency !== undefined) data.maxConcurrency = input.maxConcurrency;
     if (input.eventTypes !== undefined) data.eventTypes = routingData(null, input.eventTypes).eventTypes;
     if (input.projectIds !== undefined) {
       // The list is replaced as a whole: its rows are deleted and written again in this transaction.

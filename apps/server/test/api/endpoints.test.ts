@@ -114,6 +114,32 @@ for (const mode of DATABASE_MODES) {
       expect((error as TRPCError).message).toContain(reason);
     });
 
+    test("pacing: a Zapier endpoint starts at Zapier's documented rate, limits are set, cleared and checked", async () => {
+      const zap = await alice.endpoints.create({ url: "https://hooks.zapier.example.com/p", crm: "zapier" });
+      expect([zap.endpoint.rateLimitPerSecond, zap.endpoint.maxConcurrency]).toEqual([30, null]);
+      const custom = await alice.endpoints.create({
+        url: "https://crm.example.com/paced",
+        maxConcurrency: 4,
+      });
+      expect([custom.endpoint.rateLimitPerSecond, custom.endpoint.maxConcurrency]).toEqual([null, 4]);
+      const updated = await alice.endpoints.update({
+        id: zap.endpoint.id,
+        rateLimitPerSecond: null,
+        maxConcurrency: 2,
+      });
+      expect([updated.endpoint.rateLimitPerSecond, updated.endpoint.maxConcurrency]).toEqual([null, 2]);
+      for (const bad of [0, -1, 1.5, 10_001]) {
+        const refused = await alice.endpoints.update({ id: zap.endpoint.id, rateLimitPerSecond: bad }).then(
+          () => null,
+          (error: unknown) => error,
+        );
+        expect(refused).toBeInstanceOf(TRPCError);
+        expect((refused as TRPCError).code).toBe("BAD_REQUEST");
+      }
+      const stored = await db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: zap.endpoint.id } });
+      expect([stored.rateLimitPerSecond, stored.maxConcurrency]).toEqual([null, 2]);
+    });
+
     test("refuses URLs that are not http(s)", async () => {
       await expect(alice.endpoints.create({ url: "ftp://crm.example.com/x" })).rejects.toMatchObject({
         code: "BAD_REQUEST",

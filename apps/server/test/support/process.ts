@@ -23,8 +23,10 @@ export function startServer(
   env: Record<string, string>,
   args: string[] = [],
   script = "src/main.ts",
+  /** Flags for node itself (`--cpu-prof`, which NODE_OPTIONS does not take). */
+  nodeFlags: string[] = [],
 ): ServerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", script, ...args], {
     cwd: SERVER_DIR,
     env: {
       ...process.env,
