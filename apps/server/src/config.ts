@@ -11,6 +11,8 @@ export type Role = (typeof ROLES)[number];
 /** 32 bytes: base64 (as `openssl rand -base64 32` prints) or hex. db/encryption.ts checks the bytes. */
 const ENCRYPTION_KEY = /^(?:[A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/;
 const ENCRYPTION_KEY_RULE = "must be 32 bytes in base64 (44 characters) or hex (64)";
+/** `genie@example.com` or `Genie <genie@example.com>`: one sender, no header tricks (no CR/LF). */
+const MAIL_FROM = /^(?:[^<>\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/;
 
 const envSchema = z.object({
   PORT: z.coerce
@@ -111,6 +113,18 @@ const envSchema = z.object({
     .transform((list) => list.split(/[\s,]+/).filter(Boolean))
     .pipe(z.array(z.string().regex(ENCRYPTION_KEY, `each ${ENCRYPTION_KEY_RULE}`))),
   GENIE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  GENIE_SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL (smtps://user:password@host:465)" })
+    .optional(),
+  GENIE_MAIL_FROM: z
+    .string()
+    .max(320)
+    .regex(MAIL_FROM, 'must be an address or "Name <address>", e.g. "Genie <genie@example.com>"')
+    .optional(),
+  GENIE_REQUIRE_EMAIL_VERIFICATION: z
+    .enum(["true", "false", "1", "0"], { error: "must be true or false" })
+    .transform((value) => value === "true" || value === "1")
+    .optional(),
 });
 
 /** Variables whose value must never appear in an error message. */
@@ -119,6 +133,7 @@ const SECRET_VARIABLES = new Set([
   "DATABASE_URL",
   "GENIE_ENCRYPTION_KEY",
   "GENIE_ENCRYPTION_KEYS_OLD",
+  "GENIE_SMTP_URL",
 ]);
 
 export type Config = {
@@ -157,6 +172,23 @@ export type Config = {
   testSends: { perMinute: number; concurrent: number };
   /** On SIGTERM, how long attempts in flight may finish before they are cut (logged as aborted). */
   shutdownGraceMs: number;
+  /** How account mail (reset links, verification, alerts) leaves Genie, or that it does not. */
+  mail: MailSettings;
+};
+
+/**
+ * - `smtp`: GENIE_SMTP_URL is set: mail goes out through that server.
+ * - `files`: no SMTP on the embedded database (a laptop): each mail is written as an `.eml` file into
+ *   the data folder's `mail/` and its link printed on one log line.
+ * - `off`: no SMTP on PostgreSQL: nothing is sent or logged (a shared server's logs must not hold links).
+ */
+export type MailSettings = (
+  | { mode: "smtp"; smtpUrl: string; from: string }
+  | { mode: "files"; dir: string; from: string }
+  | { mode: "off" }
+) & {
+  /** Whether an account must click its verification link before it can sign in. */
+  requireEmailVerification: boolean;
 };
 
 export type HttpSettings = {
@@ -227,6 +259,7 @@ export function loadConfig(
     );
   }
   const encryption = { key: e.GENIE_ENCRYPTION_KEY ?? null, oldKeys: e.GENIE_ENCRYPTION_KEYS_OLD };
+  const dataDir = path.resolve(e.GENIE_DATA_DIR);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -234,7 +267,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     database: e.DATABASE_URL
       ? { kind: "postgres", url: e.DATABASE_URL, encryption }
-      : { kind: "pglite", dataDir: path.resolve(e.GENIE_DATA_DIR), encryption },
+      : { kind: "pglite", dataDir, encryption },
     authSecret: e.BETTER_AUTH_SECRET ?? null,
     rateLimits: {
       perClientPerMinute: e.GENIE_RATE_LIMIT_PER_CLIENT,
@@ -260,7 +293,30 @@ export function loadConfig(
     },
     testSends: { perMinute: e.GENIE_TEST_SENDS_PER_MINUTE, concurrent: e.GENIE_TEST_SENDS_CONCURRENCY },
     shutdownGraceMs: e.GENIE_SHUTDOWN_GRACE_MS,
+    mail: mailSettingsOf(e, dataDir),
   };
+}
+
+/** Where mail goes (see MailSettings); verification is required by default only where mail really leaves. */
+function mailSettingsOf(e: z.infer<typeof envSchema>, dataDir: string): MailSettings {
+  const from = e.GENIE_MAIL_FROM ?? `Genie <genie@${mailDomainOf(e.GENIE_PUBLIC_URL)}>`;
+  const requireEmailVerification = e.GENIE_REQUIRE_EMAIL_VERIFICATION ?? !!e.GENIE_SMTP_URL;
+  if (e.GENIE_SMTP_URL) return { mode: "smtp", smtpUrl: e.GENIE_SMTP_URL, from, requireEmailVerification };
+  if (!e.DATABASE_URL) {
+    return { mode: "files", dir: path.join(dataDir, "mail"), from, requireEmailVerification };
+  }
+  if (requireEmailVerification) {
+    throw new ConfigError(
+      "invalid configuration: GENIE_REQUIRE_EMAIL_VERIFICATION=true needs GENIE_SMTP_URL on PostgreSQL " +
+        "(without mail nobody could verify, so nobody could sign in)",
+    );
+  }
+  return { mode: "off", requireEmailVerification };
+}
+
+/** The host of the public URL (a real domain in production), else `localhost`. */
+function mailDomainOf(publicUrl: string | null): string {
+  return publicUrl ? new URL(publicUrl).hostname : "localhost";
 }
 
 /**
