@@ -57,6 +57,7 @@ export function createContextFactory(
       session: await auth.sessionOf(req.headers),
       publicUrl: rest.publicUrl ?? `${req.protocol}://${req.host}`,
       mailEnabled: auth.mailEnabled,
-      changeEmail: (newEmail) => auth.changeEmail(req.headers, newEmail),
+      changeEmail: (newEmail) =>
+        auth.changeEmail(req.headers, newEmail, rest.publicUrl ?? `${req.protocol}://${req.host}`),
     });
 }

@@ -51,8 +51,10 @@ export type AuthMail = {
 
 /** How long a reset or verification link works. */
 const LINK_LIFETIME_SECONDS = 3600;
-/** Password-reset requests per client address, and per email address, per window. */
-const RESET_REQUESTS = { window: 15 * 60, max: 5 };
+/** Reset and verification mails one address may be sent per window, whoever asks. */
+const MAILS_PER_ADDRESS = { window: 15 * 60, max: 5 };
+/** Reset and verification requests one client address may make per window. */
+const MAIL_REQUESTS_PER_CLIENT = { window: 15 * 60, max: 20 };
 
 /**
  * The header the auth handler reads the client address from. Fastify's `request.ip` is written into
@@ -136,7 +138,7 @@ export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
     trustedOrigins: settings.publicUrl
       ? [settings.publicUrl, ...(settings.trustedOrigins ?? [])]
       : (request) => [ownOrigin(request), ...(settings.trustedOrigins ?? [])],
-    hooks: createInputHooks(settings.signInThrottle, RESET_REQUESTS),
+    hooks: createInputHooks(settings.signInThrottle, MAILS_PER_ADDRESS),
     rateLimit: {
       // Its default is "production only"; login attempts are limited everywhere.
       enabled: true,
@@ -145,8 +147,8 @@ export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
       customRules: {
         "/sign-in/email": loginRule,
         "/sign-up/email": loginRule,
-        "/request-password-reset": RESET_REQUESTS,
-        "/send-verification-email": RESET_REQUESTS,
+        "/request-password-reset": MAIL_REQUESTS_PER_CLIENT,
+        "/send-verification-email": MAIL_REQUESTS_PER_CLIENT,
       },
       customStorage: createMemoryRateLimitStore(),
     },
@@ -171,10 +173,16 @@ export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
      * better-auth's change-email for the signed-in account of `headers` (the caller checked the
      * password): the new address gets a link, the account keeps its address until it is clicked.
      */
-    async changeEmail(headers: IncomingHttpHeaders, newEmail: string): Promise<void> {
+    async changeEmail(headers: IncomingHttpHeaders, newEmail: string, origin: string): Promise<void> {
+      // The request tells the mail where the browser reaches Genie (its link's origin).
+      const request = new Request(new URL("/api/auth/change-email", origin), {
+        method: "POST",
+        headers: fromNodeHeaders(headers),
+      });
       await auth.api.changeEmail({
         headers: fromNodeHeaders(headers),
         body: { newEmail, callbackURL: "/account" },
+        request,
       });
     },
     /** The better-auth request handler (Web Request in, Web Response out) for /api/auth/*. */
