@@ -111,6 +111,7 @@ export async function runAlerts(sql: SqlRunner, keys: KeyRing, options: AlertsOp
       last_failing_mail_at: string | null;
       checked_until: string;
       last_success: boolean | null;
+      last_is_new: boolean | null;
       last_error: string | null;
       last_status: number | null;
       first_failure_at: string | null;
@@ -121,6 +122,7 @@ export async function runAlerts(sql: SqlRunner, keys: KeyRing, options: AlertsOp
             ${iso("s.failing_since")} AS failing_since, ${iso("s.last_failing_mail_at")} AS last_failing_mail_at,
             ${iso("s.checked_until")} AS checked_until,
             last.success AS last_success, last.error_message AS last_error, last.status_code AS last_status,
+            last.created_at > s.checked_until AS last_is_new,
             (SELECT ${iso("min(f.created_at)")} FROM webhook_logs f
              WHERE f.endpoint_id = e.id AND f.delivery_id IS NOT NULL AND NOT f.success
                AND f.created_at > s.checked_until AND f.created_at <= $1::timestamptz) AS first_failure_at
@@ -128,9 +130,8 @@ export async function runAlerts(sql: SqlRunner, keys: KeyRing, options: AlertsOp
      JOIN endpoint_alert_state s ON s.endpoint_id = e.id
      JOIN users u ON u.id = e.user_id
      LEFT JOIN LATERAL (
-       SELECT l.success, l.error_message, l.status_code FROM webhook_logs l
+       SELECT l.success, l.error_message, l.status_code, l.created_at FROM webhook_logs l
        WHERE l.endpoint_id = e.id AND l.delivery_id IS NOT NULL AND l.created_at <= $1::timestamptz
-         AND l.created_at > s.checked_until
        ORDER BY l.created_at DESC LIMIT 1) last ON true
      WHERE e.enabled
        AND (EXISTS (SELECT 1 FROM webhook_logs l WHERE l.endpoint_id = e.id AND l.delivery_id IS NOT NULL
@@ -139,6 +140,8 @@ export async function runAlerts(sql: SqlRunner, keys: KeyRing, options: AlertsOp
     [at],
   );
   for (const endpoint of watched) {
+    // The latest attempt since the last pass: what changed (null: nothing new).
+    const latestNew = endpoint.last_is_new ? endpoint.last_success : null;
     const lastError = endpoint.last_error ?? (endpoint.last_status ? `the receiver answered ${endpoint.last_status}` : "unknown");
     let mail: ReturnType<typeof mailFor> | null = null;
     let wants = false;
@@ -146,7 +149,7 @@ export async function runAlerts(sql: SqlRunner, keys: KeyRing, options: AlertsOp
     let lastMailAt = endpoint.last_failing_mail_at;
     if (endpoint.failing_since === null) {
       // Healthy until now: the first failure is news, a success is not.
-      if (endpoint.last_success !== false || !endpoint.first_failure_at) {
+      if (latestNew !== false || !endpoint.first_failure_at) {
         await moveChecked(sql, endpoint, at);
         continue;
       }
@@ -163,7 +166,7 @@ export async function runAlerts(sql: SqlRunner, keys: KeyRing, options: AlertsOp
           alertLinks(endpoint, "failing"),
         ),
       );
-    } else if (endpoint.last_success === true) {
+    } else if (latestNew === true) {
       failingSince = null;
       lastMailAt = null;
       wants = endpoint.wants_recovered;
