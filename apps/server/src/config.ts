@@ -114,7 +114,10 @@ const envSchema = z.object({
     .pipe(z.array(z.string().regex(ENCRYPTION_KEY, `each ${ENCRYPTION_KEY_RULE}`))),
   GENIE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   GENIE_SMTP_URL: z
-    .url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL (smtps://user:password@host:465)" })
+    .url({
+      protocol: /^smtps?$/,
+      error: "must be an smtp:// or smtps:// URL (smtps://user:password@host:465)",
+    })
     .optional(),
   GENIE_MAIL_FROM: z
     .string()

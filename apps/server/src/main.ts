@@ -28,8 +28,7 @@ async function main() {
   const transport = worker ? createMailTransport(config.mail) : null;
   const log = serverLogger(config.logLevel);
   let mailer: ReturnType<typeof createMailer> | null = null;
-  const outbox =
-    config.mail.mode === "off" ? null : createOutbox(db.sql, db.keys, () => mailer?.wake());
+  const outbox = config.mail.mode === "off" ? null : createOutbox(db.sql, db.keys, () => mailer?.wake());
   const app = await buildServer({
     db,
     role: config.role,

@@ -83,7 +83,10 @@ for (const mode of DATABASE_MODES) {
         "DELETE FROM mail_outbox WHERE user_id = $1::uuid RETURNING id::text, kind, message, created_at",
         [userId],
       );
-      return rows.map((row) => ({ kind: row.kind, ...(JSON.parse(openSealed(row.message, row.id)) as MailMessage) }));
+      return rows.map((row) => ({
+        kind: row.kind,
+        ...(JSON.parse(openSealed(row.message, row.id)) as MailMessage),
+      }));
     }
     const run = (at: number) => runAlerts(db.sql, db.keys, { publicUrl: PUBLIC_URL, now: new Date(at) });
 
@@ -105,7 +108,9 @@ for (const mode of DATABASE_MODES) {
       expect(first?.text).toContain(`${PUBLIC_URL}/endpoints/${endpoint.id}`);
       expect(first?.text).toContain(`${PUBLIC_URL}/deliveries?endpointId=${endpoint.id}`);
       expect(first?.headers?.["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
-      expect(first?.headers?.["List-Unsubscribe"]).toMatch(/^<https:\/\/genie\.example\.com\/api\/mail\/unsubscribe\?token=/);
+      expect(first?.headers?.["List-Unsubscribe"]).toMatch(
+        /^<https:\/\/genie\.example\.com\/api\/mail\/unsubscribe\?token=/,
+      );
 
       // Still failing within 6 hours of that mail: quiet.
       await attempt(t0 + 5 * MINUTE, false, 500);
@@ -140,7 +145,11 @@ for (const mode of DATABASE_MODES) {
       expect((await take(user.id)).map((m) => m.kind)).toEqual(["alert_failing"]);
       await db.prisma.webhookEndpoint.update({
         where: { id: endpoint.id },
-        data: { enabled: false, disabledAt: new Date(t0 + MINUTE), disabledReason: "The receiver answered 410 Gone." },
+        data: {
+          enabled: false,
+          disabledAt: new Date(t0 + MINUTE),
+          disabledReason: "The receiver answered 410 Gone.",
+        },
       });
       await run(t0 + 3 * MINUTE);
       const [disabled, ...none] = await take(user.id);
@@ -186,7 +195,10 @@ for (const mode of DATABASE_MODES) {
         data: { enabled: false, disabledAt: new Date(t0 + 5 * MINUTE), disabledReason: "Gone." },
       });
       await run(t0 + 6 * MINUTE);
-      const stored = await db.sql.query<{ message: string }>("SELECT message FROM mail_outbox WHERE user_id = $1::uuid", [user.id]);
+      const stored = await db.sql.query<{ message: string }>(
+        "SELECT message FROM mail_outbox WHERE user_id = $1::uuid",
+        [user.id],
+      );
       expect(stored.every((row) => row.message.startsWith("enc:v1:"))).toBe(true);
       const mails = await take(user.id);
       expect(mails.map((m) => m.kind).sort()).toEqual(["alert_disabled", "alert_failing", "alert_recovered"]);
@@ -219,7 +231,13 @@ describe.skipIf(!isModeAvailable("pglite"))("one-click unsubscribe", () => {
     const t0 = Date.now() - HOUR;
     const user = await db.prisma.user.create({ data: { name: "O", email: `o-${randomUUID()}@example.com` } });
     const endpoint = await db.prisma.webhookEndpoint.create({
-      data: { userId: user.id, name: "CRM", url: "https://crm.example.com/", secret: "whsec_x", createdAt: new Date(t0) },
+      data: {
+        userId: user.id,
+        name: "CRM",
+        url: "https://crm.example.com/",
+        secret: "whsec_x",
+        createdAt: new Date(t0),
+      },
     });
     await db.prisma.webhookEndpoint.update({
       where: { id: endpoint.id },
@@ -260,14 +278,24 @@ describe.skipIf(!isModeAvailable("pglite"))("one-click unsubscribe", () => {
     });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("Alerts turned off");
-    expect(await switches(userId)).toEqual({ alertDisabled: false, alertFailing: true, alertRecovered: true });
+    expect(await switches(userId)).toEqual({
+      alertDisabled: false,
+      alertFailing: true,
+      alertRecovered: true,
+    });
   });
 
   test("a token that was altered or names another kind is refused and changes nothing", async () => {
     const { userId, link } = await alertLink();
     const token = new URL(link).searchParams.get("token") ?? "";
     const [id, , signature] = token.split(".");
-    for (const bad of [`${id}.failing.${signature}`, `${token}x`, "", "a.b.c", `${randomUUID()}.disabled.${signature}`]) {
+    for (const bad of [
+      `${id}.failing.${signature}`,
+      `${token}x`,
+      "",
+      "a.b.c",
+      `${randomUUID()}.disabled.${signature}`,
+    ]) {
       const response = await fetch(`${url}/api/mail/unsubscribe?token=${encodeURIComponent(bad)}`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },

@@ -2,11 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { MailSettings } from "../src/config";
 import type { Database } from "../src/db";
-import { createMailer, createOutbox, type MailLogLine, MAIL_RETRY_DELAYS_MS } from "../src/mail/outbox";
+import { createMailer, createOutbox, MAIL_RETRY_DELAYS_MS, type MailLogLine } from "../src/mail/outbox";
 import { createMailTransport } from "../src/mail/transport";
-import { buildServer } from "../src/server";
 import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
-import { cookieOf, httpClient, PASSWORD, TEST_AUTH_SECRET } from "./support/http";
 import { startSmtpCapture } from "./support/smtp";
 
 const FROM = "Genie <genie@genie.example.com>";
@@ -63,7 +61,12 @@ for (const mode of DATABASE_MODES) {
       expect(mail?.links).toEqual(["https://genie.example.com/reset-password?token=tok123"]);
       expect(await outboxRows()).toEqual([]);
       const line = logged.at(-1);
-      expect(line).toMatchObject({ event: "sent", kind: "password_reset", to: "owner@example.com", attempt: 1 });
+      expect(line).toMatchObject({
+        event: "sent",
+        kind: "password_reset",
+        to: "owner@example.com",
+        attempt: 1,
+      });
       // The log line never carries the body or the link.
       expect(JSON.stringify(line)).not.toContain("tok123");
       await mailer.stop();
@@ -159,7 +162,12 @@ describe("mail without SMTP on the embedded database", () => {
     try {
       if (db.space.config.kind !== "pglite") throw new Error("pglite");
       const dir = `${db.space.config.dataDir}/mail`;
-      const transport = createMailTransport({ mode: "files", dir, from: FROM, requireEmailVerification: false });
+      const transport = createMailTransport({
+        mode: "files",
+        dir,
+        from: FROM,
+        requireEmailVerification: false,
+      });
       if (!transport) throw new Error("files mode");
       const logged: MailLogLine[] = [];
       const mailer = createMailer(db.sql, transport, { log: (line) => logged.push(line) });

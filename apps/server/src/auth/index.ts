@@ -5,12 +5,7 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { fromNodeHeaders } from "better-auth/node";
 import type { PrismaClient } from "../generated/prisma/client";
 import { dashboardLinks } from "../mail/links";
-import {
-  changeEmailMail,
-  passwordResetMail,
-  signUpExistingMail,
-  verifyEmailMail,
-} from "../mail/messages";
+import { changeEmailMail, passwordResetMail, signUpExistingMail, verifyEmailMail } from "../mail/messages";
 import type { Outbox } from "../mail/outbox";
 import { createInputHooks, type SignInThrottle } from "./input";
 import { createMemoryRateLimitStore } from "./rate-limit";

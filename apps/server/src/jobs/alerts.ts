@@ -61,7 +61,11 @@ export async function runAlerts(sql: SqlRunner, keys: KeyRing, options: AlertsOp
     log: links.endpointLog(endpoint.id),
     unsubscribe: links.unsubscribe(unsubscribeToken(keys, endpoint.user_id, kind)),
   });
-  const mailFor = (endpoint: EndpointRow, kind: AlertKind, content: Omit<OutgoingMail, "kind" | "to" | "sensitive">) =>
+  const mailFor = (
+    endpoint: EndpointRow,
+    kind: AlertKind,
+    content: Omit<OutgoingMail, "kind" | "to" | "sensitive">,
+  ) =>
     outboxRow(keys, {
       kind: `alert_${kind}`,
       userId: endpoint.user_id,
@@ -142,7 +146,9 @@ export async function runAlerts(sql: SqlRunner, keys: KeyRing, options: AlertsOp
   for (const endpoint of watched) {
     // The latest attempt since the last pass: what changed (null: nothing new).
     const latestNew = endpoint.last_is_new ? endpoint.last_success : null;
-    const lastError = endpoint.last_error ?? (endpoint.last_status ? `the receiver answered ${endpoint.last_status}` : "unknown");
+    const lastError =
+      endpoint.last_error ??
+      (endpoint.last_status ? `the receiver answered ${endpoint.last_status}` : "unknown");
     let mail: ReturnType<typeof mailFor> | null = null;
     let wants = false;
     let failingSince = endpoint.failing_since;

@@ -59,14 +59,18 @@ export function signUpExistingMail(links: { signIn: string; forgotPassword: stri
 export type AlertLinks = { endpoint: string; log: string; unsubscribe: string };
 
 export function endpointDisabledMail(endpoint: { label: string; reason: string }, links: AlertLinks): Mail {
-  return alertMail(`Genie stopped delivering to ${endpoint.label}`, [
-    `The endpoint ${endpoint.label} was disabled, so its leads are no longer sent to it.`,
-    `Why: ${endpoint.reason}`,
-    "Leads that arrive meanwhile are kept. Fix the receiver, then re-enable the endpoint on its page:",
-    { link: links.endpoint },
-    "What it answered, attempt by attempt:",
-    { link: links.log },
-  ], links);
+  return alertMail(
+    `Genie stopped delivering to ${endpoint.label}`,
+    [
+      `The endpoint ${endpoint.label} was disabled, so its leads are no longer sent to it.`,
+      `Why: ${endpoint.reason}`,
+      "Leads that arrive meanwhile are kept. Fix the receiver, then re-enable the endpoint on its page:",
+      { link: links.endpoint },
+      "What it answered, attempt by attempt:",
+      { link: links.log },
+    ],
+    links,
+  );
 }
 
 export function endpointFailingMail(
@@ -75,23 +79,31 @@ export function endpointFailingMail(
   links: AlertLinks,
 ): Mail {
   const what = failures.count === 1 ? "1 delivery attempt" : `${failures.count} delivery attempts`;
-  return alertMail(`Genie cannot deliver to ${endpoint.label}`, [
-    `${what} to ${endpoint.label} failed since ${failures.since}.`,
-    `Last error: ${failures.lastError}`,
-    "Failed deliveries are retried on the endpoint's schedule and can be redelivered from the log:",
-    { link: links.log },
-    "The endpoint:",
-    { link: links.endpoint },
-    "While it keeps failing you get at most one such mail every 6 hours.",
-  ], links);
+  return alertMail(
+    `Genie cannot deliver to ${endpoint.label}`,
+    [
+      `${what} to ${endpoint.label} failed since ${failures.since}.`,
+      `Last error: ${failures.lastError}`,
+      "Failed deliveries are retried on the endpoint's schedule and can be redelivered from the log:",
+      { link: links.log },
+      "The endpoint:",
+      { link: links.endpoint },
+      "While it keeps failing you get at most one such mail every 6 hours.",
+    ],
+    links,
+  );
 }
 
 export function endpointRecoveredMail(endpoint: { label: string }, links: AlertLinks): Mail {
-  return alertMail(`Genie delivers to ${endpoint.label} again`, [
-    `The endpoint ${endpoint.label} accepted a delivery again after failing.`,
-    "Deliveries that failed meanwhile can be redelivered from the log:",
-    { link: links.log },
-  ], links);
+  return alertMail(
+    `Genie delivers to ${endpoint.label} again`,
+    [
+      `The endpoint ${endpoint.label} accepted a delivery again after failing.`,
+      "Deliveries that failed meanwhile can be redelivered from the log:",
+      { link: links.log },
+    ],
+    links,
+  );
 }
 
 type Part = string | { link: string };

@@ -30,7 +30,9 @@ export type Outbox = {
  * Waits before the next attempt of a mail that failed: 5 s, 30 s, 2 min, 10 min, 30 min, then hourly;
  * after the last one the mail is given up (about 5 hours of an SMTP outage are ridden out).
  */
-export const MAIL_RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 3_600_000, 3_600_000];
+export const MAIL_RETRY_DELAYS_MS = [
+  5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 3_600_000, 3_600_000,
+];
 /** How long a worker holds a claimed mail; a worker killed mid-send leaves it to others after this. */
 const LEASE_MS = 60_000;
 const BATCH = 20;
@@ -107,7 +109,13 @@ export function createMailer(sql: SqlRunner, transport: MailTransport, options: 
   let running: Promise<number> | null = null;
   let again = false;
 
-  async function sendOne(row: { id: string; kind: string; recipient: string; message: string; attempts: number }) {
+  async function sendOne(row: {
+    id: string;
+    kind: string;
+    recipient: string;
+    message: string;
+    attempts: number;
+  }) {
     const base = { id: row.id, kind: row.kind, to: row.recipient, attempt: row.attempts };
     let message: MailMessage;
     try {
@@ -127,7 +135,12 @@ export function createMailer(sql: SqlRunner, transport: MailTransport, options: 
       await sql.query("DELETE FROM mail_outbox WHERE id = $1::uuid", [row.id]);
       options.log(
         transport.mode === "files"
-          ? { ...base, event: "written", ...(result.file && { file: result.file }), ...(message.link && { link: message.link }) }
+          ? {
+              ...base,
+              event: "written",
+              ...(result.file && { file: result.file }),
+              ...(message.link && { link: message.link }),
+            }
           : { ...base, event: "sent" },
       );
     } catch (error) {
@@ -154,7 +167,13 @@ export function createMailer(sql: SqlRunner, transport: MailTransport, options: 
   /** Claims and sends what is due; resolves with how many mails were tried. */
   async function runOnce(): Promise<number> {
     const at = new Date(now()).toISOString();
-    const rows = await sql.query<{ id: string; kind: string; recipient: string; message: string; attempts: number }>(
+    const rows = await sql.query<{
+      id: string;
+      kind: string;
+      recipient: string;
+      message: string;
+      attempts: number;
+    }>(
       `UPDATE mail_outbox SET locked_until = $1::timestamptz + $2::int * interval '1 millisecond',
          attempts = attempts + 1
        WHERE id IN (SELECT id FROM mail_outbox

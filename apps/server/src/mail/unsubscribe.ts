@@ -13,7 +13,10 @@ export function unsubscribeToken(keys: KeyRing, userId: string, kind: AlertKind)
 }
 
 /** The account and kind a token names, or null when it is not one Genie signed. */
-export function readUnsubscribeToken(keys: KeyRing, token: string): { userId: string; kind: AlertKind } | null {
+export function readUnsubscribeToken(
+  keys: KeyRing,
+  token: string,
+): { userId: string; kind: AlertKind } | null {
   const [userId, kind, signature, ...rest] = token.split(".");
   if (!userId || !kind || !signature || rest.length > 0) return null;
   if (!(ALERT_KINDS as readonly string[]).includes(kind)) return null;

@@ -21,12 +21,20 @@ export async function unsubscribeRoutes(app: FastifyInstance, options: { db: Dat
   const { db } = options;
   // Bodies are not read (the token in the URL is the authority); these parsers only accept them.
   for (const type of ["application/x-www-form-urlencoded", "multipart/form-data"]) {
-    app.addContentTypeParser(type, { parseAs: "string", bodyLimit: 4096 }, (_request, _body, done) => done(null, null));
+    app.addContentTypeParser(type, { parseAs: "string", bodyLimit: 4096 }, (_request, _body, done) =>
+      done(null, null),
+    );
   }
 
   app.get<{ Querystring: { token?: string } }>("/api/mail/unsubscribe", async (request, reply) => {
     const found = readUnsubscribeToken(db.keys, String(request.query.token ?? ""));
-    if (!found) return page(reply, 400, "This link does not work", "<p>The unsubscribe link is not valid. Turn alert mails on or off on your account page.</p>");
+    if (!found)
+      return page(
+        reply,
+        400,
+        "This link does not work",
+        "<p>The unsubscribe link is not valid. Turn alert mails on or off on your account page.</p>",
+      );
     const action = `/api/mail/unsubscribe?token=${encodeURIComponent(String(request.query.token))}`;
     return page(
       reply,
@@ -41,7 +49,12 @@ export async function unsubscribeRoutes(app: FastifyInstance, options: { db: Dat
   app.post<{ Querystring: { token?: string } }>("/api/mail/unsubscribe", async (request, reply) => {
     const found = readUnsubscribeToken(db.keys, String(request.query.token ?? ""));
     if (!found || !(await turnAlertOff(db, found.userId, found.kind))) {
-      return page(reply, 400, "This link does not work", "<p>The unsubscribe link is not valid. Turn alert mails on or off on your account page.</p>");
+      return page(
+        reply,
+        400,
+        "This link does not work",
+        "<p>The unsubscribe link is not valid. Turn alert mails on or off on your account page.</p>",
+      );
     }
     request.log.info({ kind: found.kind }, "alert mails turned off by unsubscribe link");
     return page(

@@ -7,7 +7,11 @@ import { AppError, notFound } from "../errors";
 const COLUMN = { disabled: "alertDisabled", failing: "alertFailing", recovered: "alertRecovered" } as const;
 
 /** account.mailSettings: whether mail works here, whether the address is verified, the alert switches. */
-export async function getMailSettings(db: Database, userId: string, mailEnabled: boolean): Promise<MailSettingsView> {
+export async function getMailSettings(
+  db: Database,
+  userId: string,
+  mailEnabled: boolean,
+): Promise<MailSettingsView> {
   const user = await db.prisma.user.findUnique({
     where: { id: userId },
     select: { emailVerified: true, alertDisabled: true, alertFailing: true, alertRecovered: true },
@@ -21,7 +25,12 @@ export async function getMailSettings(db: Database, userId: string, mailEnabled:
 }
 
 /** account.updateAlerts: turns alert kinds on or off; answers the settings as they now are. */
-export async function updateAlerts(db: Database, userId: string, switches: AlertSwitches, mailEnabled: boolean) {
+export async function updateAlerts(
+  db: Database,
+  userId: string,
+  switches: AlertSwitches,
+  mailEnabled: boolean,
+) {
   const data: Partial<Record<(typeof COLUMN)[AlertKind], boolean>> = {};
   for (const kind of Object.keys(COLUMN) as AlertKind[]) {
     const value = switches[kind];
@@ -33,7 +42,10 @@ export async function updateAlerts(db: Database, userId: string, switches: Alert
 
 /** The one-click unsubscribe (routes/unsubscribe.ts): one kind off, for an account named by a signed token. */
 export async function turnAlertOff(db: Database, userId: string, kind: AlertKind): Promise<boolean> {
-  const { count } = await db.prisma.user.updateMany({ where: { id: userId }, data: { [COLUMN[kind]]: false } });
+  const { count } = await db.prisma.user.updateMany({
+    where: { id: userId },
+    data: { [COLUMN[kind]]: false },
+  });
   return count > 0;
 }
 
@@ -42,7 +54,11 @@ export async function turnAlertOff(db: Database, userId: string, kind: AlertKind
  * change-email mails a link to the new address, and the account keeps its address until it is
  * clicked. The answer is the same whether another account has the new address or not.
  */
-export async function changeEmail(ctx: Pick<Context, "db" | "mailEnabled" | "changeEmail">, userId: string, input: ChangeEmail) {
+export async function changeEmail(
+  ctx: Pick<Context, "db" | "mailEnabled" | "changeEmail">,
+  userId: string,
+  input: ChangeEmail,
+) {
   if (!ctx.mailEnabled || !ctx.changeEmail) {
     throw new AppError("PRECONDITION_FAILED", {
       reason: "mail_not_configured",
@@ -53,7 +69,10 @@ export async function changeEmail(ctx: Pick<Context, "db" | "mailEnabled" | "cha
     where: { userId, providerId: "credential" },
     select: { password: true },
   });
-  if (!credential?.password || !(await verifyPassword({ hash: credential.password, password: input.password }))) {
+  if (
+    !credential?.password ||
+    !(await verifyPassword({ hash: credential.password, password: input.password }))
+  ) {
     throw new AppError("BAD_REQUEST", {
       reason: "wrong_password",
       userMessage: "That password is not right; the address was not changed.",

@@ -30,7 +30,8 @@ export async function startSmtpCapture() {
     disabledCommands: ["STARTTLS"],
     logger: false,
     onAuth(auth, _session, callback) {
-      if (auth.username === "genie" && auth.password === "mail-secret") return callback(null, { user: "genie" });
+      if (auth.username === "genie" && auth.password === "mail-secret")
+        return callback(null, { user: "genie" });
       return callback(new Error("Invalid username or password"));
     },
     onData(stream, _session, callback) {
