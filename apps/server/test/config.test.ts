@@ -40,6 +40,12 @@ describe("loadConfig", () => {
       },
       testSends: { perMinute: 20, concurrent: 3 },
       shutdownGraceMs: 10_000,
+      mail: {
+        mode: "files",
+        dir: path.resolve(".genie", "mail"),
+        from: "Genie <genie@localhost>",
+        requireEmailVerification: false,
+      },
     });
   });
 
