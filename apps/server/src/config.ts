@@ -124,6 +124,12 @@ const envSchema = z.object({
     .max(320)
     .regex(MAIL_FROM, 'must be an address or "Name <address>", e.g. "Genie <genie@example.com>"')
     .optional(),
+  GENIE_ALERTS_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000, "must be at least 1000")
+    .max(3_600_000)
+    .default(60_000),
   GENIE_REQUIRE_EMAIL_VERIFICATION: z
     .enum(["true", "false", "1", "0"], { error: "must be true or false" })
     .transform((value) => value === "true" || value === "1")
@@ -185,13 +191,17 @@ export type Config = {
  *   the data folder's `mail/` and its link printed on one log line.
  * - `off`: no SMTP on PostgreSQL: nothing is sent or logged (a shared server's logs must not hold links).
  */
-export type MailSettings = (
+export type MailDestination =
   | { mode: "smtp"; smtpUrl: string; from: string }
   | { mode: "files"; dir: string; from: string }
-  | { mode: "off" }
-) & {
+  | { mode: "off" };
+
+/** Where mail goes, whether verification is required, how often alerts are looked for. */
+export type MailSettings = MailDestination & {
   /** Whether an account must click its verification link before it can sign in. */
   requireEmailVerification: boolean;
+  /** How often worker processes look for endpoints to alert their owners about (jobs/alerts.ts). */
+  alertsIntervalMs: number;
 };
 
 export type HttpSettings = {
@@ -304,9 +314,18 @@ export function loadConfig(
 function mailSettingsOf(e: z.infer<typeof envSchema>, dataDir: string): MailSettings {
   const from = e.GENIE_MAIL_FROM ?? `Genie <genie@${mailDomainOf(e.GENIE_PUBLIC_URL)}>`;
   const requireEmailVerification = e.GENIE_REQUIRE_EMAIL_VERIFICATION ?? !!e.GENIE_SMTP_URL;
-  if (e.GENIE_SMTP_URL) return { mode: "smtp", smtpUrl: e.GENIE_SMTP_URL, from, requireEmailVerification };
+  const alertsIntervalMs = e.GENIE_ALERTS_INTERVAL_MS;
+  if (e.GENIE_SMTP_URL) {
+    return { mode: "smtp", smtpUrl: e.GENIE_SMTP_URL, from, requireEmailVerification, alertsIntervalMs };
+  }
   if (!e.DATABASE_URL) {
-    return { mode: "files", dir: path.join(dataDir, "mail"), from, requireEmailVerification };
+    return {
+      mode: "files",
+      dir: path.join(dataDir, "mail"),
+      from,
+      requireEmailVerification,
+      alertsIntervalMs,
+    };
   }
   if (requireEmailVerification) {
     throw new ConfigError(
@@ -314,7 +333,7 @@ function mailSettingsOf(e: z.infer<typeof envSchema>, dataDir: string): MailSett
         "(without mail nobody could verify, so nobody could sign in)",
     );
   }
-  return { mode: "off", requireEmailVerification };
+  return { mode: "off", requireEmailVerification, alertsIntervalMs };
 }
 
 /** The host of the public URL (a real domain in production), else `localhost`. */

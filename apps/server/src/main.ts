@@ -78,6 +78,7 @@ async function main() {
           ? {
               keys: db.keys,
               publicUrl: config.http.publicUrl ?? address.replace("0.0.0.0", "127.0.0.1"),
+              everyMs: config.mail.alertsIntervalMs,
               onQueued: () => mailer?.wake(),
             }
           : undefined,

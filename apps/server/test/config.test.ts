@@ -45,6 +45,7 @@ describe("loadConfig", () => {
         dir: path.resolve(".genie", "mail"),
         from: "Genie <genie@localhost>",
         requireEmailVerification: false,
+        alertsIntervalMs: 60_000,
       },
     });
   });

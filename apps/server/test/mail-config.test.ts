@@ -17,6 +17,7 @@ describe("mail settings", () => {
       smtpUrl: smtp,
       from: "Genie <genie@example.com>",
       requireEmailVerification: true,
+      alertsIntervalMs: 60_000,
     });
     expect(
       loadConfig({ ...POSTGRES, GENIE_SMTP_URL: smtp, GENIE_REQUIRE_EMAIL_VERIFICATION: "false" }, []).mail,
@@ -32,7 +33,11 @@ describe("mail settings", () => {
   });
 
   test("PostgreSQL without SMTP: mail is off, and requiring verification is refused", () => {
-    expect(loadConfig(POSTGRES, []).mail).toEqual({ mode: "off", requireEmailVerification: false });
+    expect(loadConfig(POSTGRES, []).mail).toEqual({
+      mode: "off",
+      requireEmailVerification: false,
+      alertsIntervalMs: 60_000,
+    });
     expect(() => loadConfig({ ...POSTGRES, GENIE_REQUIRE_EMAIL_VERIFICATION: "true" }, [])).toThrow(
       /GENIE_REQUIRE_EMAIL_VERIFICATION=true needs GENIE_SMTP_URL/,
     );

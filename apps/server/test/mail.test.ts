@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { MailSettings } from "../src/config";
+import type { MailDestination } from "../src/config";
 import type { Database } from "../src/db";
 import { createMailer, createOutbox, MAIL_RETRY_DELAYS_MS, type MailLogLine } from "../src/mail/outbox";
 import { createMailTransport } from "../src/mail/transport";
@@ -13,13 +13,13 @@ for (const mode of DATABASE_MODES) {
   describe.skipIf(!isModeAvailable(mode))(`mail outbox and SMTP on ${mode}`, () => {
     let db: Database;
     let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-    let settings: MailSettings;
+    let settings: MailDestination;
     const logged: MailLogLine[] = [];
 
     beforeAll(async () => {
       db = await openTestDatabase(mode);
       smtp = await startSmtpCapture();
-      settings = { mode: "smtp", smtpUrl: smtp.url, from: FROM, requireEmailVerification: true };
+      settings = { mode: "smtp", smtpUrl: smtp.url, from: FROM };
     });
     afterAll(async () => {
       await smtp?.close();
@@ -166,7 +166,6 @@ describe("mail without SMTP on the embedded database", () => {
         mode: "files",
         dir,
         from: FROM,
-        requireEmailVerification: false,
       });
       if (!transport) throw new Error("files mode");
       const logged: MailLogLine[] = [];

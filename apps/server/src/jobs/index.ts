@@ -14,7 +14,7 @@ export function startJobs(
   config: Pick<Config, "autoDisableAfterMs" | "retentionDays">,
   onError: (error: unknown, job: string) => void,
   /** Alert mails to account owners (jobs/alerts.ts); absent when mail is off. */
-  alerts?: { keys: KeyRing; publicUrl: string; onQueued: () => void },
+  alerts?: { keys: KeyRing; publicUrl: string; everyMs: number; onQueued: () => void },
 ) {
   const jobs = [
     config.autoDisableAfterMs > 0

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import nodemailer from "nodemailer";
-import type { MailSettings } from "../config";
+import type { MailDestination } from "../config";
 
 /** One mail as the outbox stores it (mail/outbox.ts) and a transport sends it. */
 export type MailMessage = {
@@ -31,7 +31,7 @@ const SMTP_TIMEOUT_MS = 30_000;
  * nodemailer over SMTP (GENIE_SMTP_URL), or, without SMTP on the embedded database, `.eml` files in
  * the data folder's `mail/` (private like the rest of it). `null` when mail is off.
  */
-export function createMailTransport(settings: MailSettings): MailTransport | null {
+export function createMailTransport(settings: MailDestination): MailTransport | null {
   if (settings.mode === "off") return null;
   const from = settings.from;
   if (settings.mode === "smtp") {

@@ -28,7 +28,6 @@ for (const mode of DATABASE_MODES) {
           mode: "smtp",
           smtpUrl: smtp.url,
           from: "Genie <genie@example.com>",
-          requireEmailVerification: true,
         });
         if (!transport) throw new Error("mail is on");
         mailer = createMailer(db.sql, transport, { log: () => {} });
