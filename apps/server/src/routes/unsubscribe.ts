@@ -10,6 +10,24 @@ const KIND_WORDS = {
   recovered: "an endpoint recovered",
 } as const;
 
+/** The pages' look (served as a file: the CSP allows no inline style), light and dark. */
+const PAGE_CSS = `:root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
+body { margin: 0; background: #f4f4f5; color: #18181b; }
+main { max-width: 32rem; margin: 4rem auto; padding: 2rem; background: #fff; border-radius: 0.75rem;
+  box-shadow: 0 1px 3px rgb(0 0 0 / 0.1); }
+h1 { font-size: 1.25rem; margin-top: 0; }
+a { color: #4338ca; }
+button { font: inherit; font-weight: 600; color: #fff; background: #4f46e5; border: 0; border-radius: 0.5rem;
+  padding: 0.5rem 0.9rem; cursor: pointer; }
+button:focus-visible, a:focus-visible { outline: 2px solid #6366f1; outline-offset: 2px; }
+@media (prefers-color-scheme: dark) {
+  body { background: #09090b; color: #e4e4e7; }
+  main { background: #18181b; }
+  a { color: #a5b4fc; }
+}
+@media (max-width: 40rem) { main { margin: 1rem; padding: 1.25rem; } }
+`;
+
 /**
  * One-click unsubscribe from an alert kind (RFC 8058). The link in the mail (and its
  * `List-Unsubscribe` header) carries a signed token naming the account and the kind:
@@ -25,6 +43,13 @@ export async function unsubscribeRoutes(app: FastifyInstance, options: { db: Dat
       done(null, null),
     );
   }
+
+  app.get("/api/mail/page.css", async (_request, reply) =>
+    reply
+      .header("content-type", "text/css; charset=utf-8")
+      .header("cache-control", "public, max-age=3600")
+      .send(PAGE_CSS),
+  );
 
   app.get<{ Querystring: { token?: string } }>("/api/mail/unsubscribe", async (request, reply) => {
     const found = readUnsubscribeToken(db.keys, String(request.query.token ?? ""));
@@ -72,6 +97,6 @@ function page(reply: FastifyReply, status: number, title: string, body: string) 
     .header("content-type", "text/html; charset=utf-8")
     .header("cache-control", "no-store")
     .send(
-      `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>${escapeHtml(title)} · Genie</title></head>\n<body><main><h1>${escapeHtml(title)}</h1>\n${body}\n</main></body></html>\n`,
+      `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="stylesheet" href="/api/mail/page.css"><title>${escapeHtml(title)} · Genie</title></head>\n<body><main><h1>${escapeHtml(title)}</h1>\n${body}\n</main></body></html>\n`,
     );
 }

@@ -104,10 +104,20 @@ function AlertSwitches({ alerts }: { alerts: Record<AlertKind, boolean> }) {
   const queryClient = useQueryClient();
   const toast = useToast();
   const id = useId();
+  const key = trpc.account.mailSettings.queryKey();
   const update = useMutation(
     trpc.account.updateAlerts.mutationOptions({
-      onSuccess: (data) => queryClient.setQueryData(trpc.account.mailSettings.queryKey(), data),
-      onError: (error) => toast({ tone: "error", title: "Not saved", description: errorMessage(error) }),
+      // The switch moves at once; a refusal puts it back.
+      onMutate: (input) => {
+        const before = queryClient.getQueryData(key);
+        if (before) queryClient.setQueryData(key, { ...before, alerts: { ...before.alerts, ...input } });
+        return { before };
+      },
+      onSuccess: (data) => queryClient.setQueryData(key, data),
+      onError: (error, _input, context) => {
+        if (context?.before) queryClient.setQueryData(key, context.before);
+        toast({ tone: "error", title: "Not saved", description: errorMessage(error) });
+      },
     }),
   );
   return (
@@ -120,7 +130,6 @@ function AlertSwitches({ alerts }: { alerts: Record<AlertKind, boolean> }) {
             type="checkbox"
             className="mt-1 size-4 accent-indigo-600"
             checked={alerts[kind]}
-            disabled={update.isPending}
             aria-describedby={`${id}-${kind}-hint`}
             onChange={(e) => update.mutate({ [kind]: e.target.checked })}
           />
