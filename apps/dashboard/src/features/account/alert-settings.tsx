@@ -128,7 +128,7 @@ function AlertSwitches({ alerts }: { alerts: Record<AlertKind, boolean> }) {
           <input
             id={`${id}-${kind}`}
             type="checkbox"
-            className="mt-1 size-4 accent-indigo-600"
+            className="mt-1 size-4 shrink-0 accent-indigo-600"
             checked={alerts[kind]}
             aria-describedby={`${id}-${kind}-hint`}
             onChange={(e) => update.mutate({ [kind]: e.target.checked })}
