@@ -41,3 +41,7 @@ ALTER TABLE "endpoint_alert_state" ADD CONSTRAINT "endpoint_alert_state_endpoint
 
 -- AddForeignKey
 ALTER TABLE "mail_outbox" ADD CONSTRAINT "mail_outbox_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- Endpoints that exist at upgrade start from now: their past failures and disablings are not news.
+INSERT INTO "endpoint_alert_state" ("endpoint_id", "checked_until", "disabled_mailed_for")
+SELECT "id", CURRENT_TIMESTAMP, "disabled_at" FROM "webhook_endpoints";

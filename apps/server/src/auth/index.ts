@@ -108,6 +108,8 @@ export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
     ...(mail && {
       emailVerification: {
         sendOnSignUp: true,
+        // An unverified account signing in (right password) gets a fresh link: the old one may be gone.
+        sendOnSignIn: true,
         autoSignInAfterVerification: true,
         expiresIn: LINK_LIFETIME_SECONDS,
         async sendVerificationEmail({ user, token }, request) {

@@ -244,7 +244,9 @@ async function failuresBetween(sql: SqlRunner, endpointId: string, after: string
 
 /** The endpoint's name, or its host when it has none (never the full URL: it may carry a token). */
 function labelOf(endpoint: { name: string; url: string }): string {
-  if (endpoint.name.trim()) return `"${endpoint.name.trim()}"`;
+  // One line whatever was stored: the label goes into the subject.
+  const name = endpoint.name.replace(/\s+/g, " ").trim();
+  if (name) return `"${name}"`;
   try {
     return new URL(endpoint.url).host;
   } catch {
