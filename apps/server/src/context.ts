@@ -18,8 +18,8 @@ export type ContextOptions = {
   limits?: AccountLimits;
   /** How long logs are kept (config GENIE_RETENTION_DAYS), for the logs page to say. @default 30 */
   retentionDays?: number;
-  /** Whether account mail can be sent (mail off: PostgreSQL without SMTP). @default false */
-  mailEnabled?: boolean;
+  /** How account mail leaves (`off`: PostgreSQL without SMTP; `files`: into the data folder). @default "off" */
+  mailMode?: "smtp" | "files" | "off";
   /** better-auth's change-email for this request's session (the password is checked before). */
   changeEmail?: (newEmail: string) => Promise<void>;
 };
@@ -37,7 +37,7 @@ export function createContextInner(opts: ContextOptions) {
     publicUrl: opts.publicUrl ?? "http://127.0.0.1:3000",
     limits: opts.limits ?? NO_ACCOUNT_LIMITS,
     retentionDays: opts.retentionDays ?? 30,
-    mailEnabled: opts.mailEnabled ?? false,
+    mailMode: opts.mailMode ?? "off",
     changeEmail: opts.changeEmail,
   };
 }
@@ -56,7 +56,7 @@ export function createContextFactory(
       ...rest,
       session: await auth.sessionOf(req.headers),
       publicUrl: rest.publicUrl ?? `${req.protocol}://${req.host}`,
-      mailEnabled: auth.mailEnabled,
+      mailMode: auth.mailMode,
       changeEmail: (newEmail) =>
         auth.changeEmail(req.headers, newEmail, rest.publicUrl ?? `${req.protocol}://${req.host}`),
     });

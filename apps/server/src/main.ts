@@ -28,7 +28,14 @@ async function main() {
   const transport = worker ? createMailTransport(config.mail) : null;
   const log = serverLogger(config.logLevel);
   let mailer: ReturnType<typeof createMailer> | null = null;
-  const outbox = config.mail.mode === "off" ? null : createOutbox(db.sql, db.keys, () => mailer?.wake());
+  const mail =
+    config.mail.mode === "off"
+      ? null
+      : {
+          outbox: createOutbox(db.sql, db.keys, () => mailer?.wake()),
+          mode: config.mail.mode,
+          requireEmailVerification: config.mail.requireEmailVerification,
+        };
   const app = await buildServer({
     db,
     role: config.role,
@@ -42,9 +49,7 @@ async function main() {
         ...(worker && { worker }),
         limits: { sendTest: config.testSends },
         retentionDays: config.retentionDays,
-        ...(outbox && {
-          mail: { outbox, requireEmailVerification: config.mail.requireEmailVerification },
-        }),
+        ...(mail && { mail }),
       },
     }),
   });
@@ -55,7 +60,7 @@ async function main() {
       onError: (error) => app.log.error({ err: error }, "mailer pass failed"),
     });
   }
-  if (config.mail.mode === "off" && config.role !== "worker") {
+  if (config.mail.mode === "off") {
     app.log.warn(
       "mail is off (no GENIE_SMTP_URL on PostgreSQL): no password reset, verification or alert mail is sent",
     );

@@ -40,6 +40,8 @@ export type AuthSettings = {
 
 export type AuthMail = {
   outbox: Outbox;
+  /** `files`: no SMTP, mail is written into the data folder (the pages then say where to look). */
+  mode: "smtp" | "files";
   /** An account must click its verification link before it can sign in (GENIE_REQUIRE_EMAIL_VERIFICATION). */
   requireEmailVerification: boolean;
 };
@@ -164,8 +166,8 @@ export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
   });
 
   return {
-    /** Whether reset, verification and change-of-address mail can be sent. */
-    mailEnabled: !!mail,
+    /** Whether reset, verification and change-of-address mail can be sent, and how. */
+    mailMode: mail?.mode ?? ("off" as const),
     /**
      * better-auth's change-email for the signed-in account of `headers` (the caller checked the
      * password): the new address gets a link, the account keeps its address until it is clicked.

@@ -24,25 +24,30 @@ export const accountRouter = router({
 
   /** Whether this server can send mail ("Forgot password?" says so when it cannot). */
   mailAvailable: publicProcedure
-    .output(z.object({ mailEnabled: z.boolean() }))
-    .query(({ ctx }) => ({ mailEnabled: ctx.mailEnabled })),
+    .output(z.object({ mailEnabled: z.boolean(), writtenToFiles: z.boolean() }))
+    .query(({ ctx }) => ({ mailEnabled: ctx.mailMode !== "off", writtenToFiles: ctx.mailMode === "files" })),
 
   /** Whether mail works, whether the address is verified, and which alert mails the owner gets. */
   mailSettings: protectedProcedure
     .output(mailSettingsSchema)
-    .query(({ ctx }) => accountMail.getMailSettings(ctx.db, ctx.session.userId, ctx.mailEnabled)),
+    .query(({ ctx }) => accountMail.getMailSettings(ctx.db, ctx.session.userId, ctx.mailMode !== "off")),
 
   /** Turns alert kinds (disabled, failing, recovered) on or off. */
   updateAlerts: protectedProcedure
     .input(alertSwitchesSchema)
     .output(mailSettingsSchema)
     .mutation(({ ctx, input }) =>
-      accountMail.updateAlerts(ctx.db, ctx.session.userId, input, ctx.mailEnabled),
+      accountMail.updateAlerts(ctx.db, ctx.session.userId, input, ctx.mailMode !== "off"),
     ),
 
   /** Starts a change of address: checks the password, then mails a link to the new address. */
   changeEmail: protectedProcedure
     .input(changeEmailSchema)
     .output(z.object({ sent: z.literal(true) }))
-    .mutation(({ ctx, input }) => accountMail.changeEmail(ctx, ctx.session.userId, input)),
+    .mutation(({ ctx, input }) =>
+      accountMail.changeEmail(ctx.db, ctx.session.userId, input, {
+        enabled: ctx.mailMode !== "off",
+        startChange: ctx.changeEmail,
+      }),
+    ),
 });

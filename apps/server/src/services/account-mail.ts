@@ -1,6 +1,5 @@
 import type { AlertKind, AlertSwitches, ChangeEmail, MailSettingsView } from "@genie/schemas";
 import { verifyPassword } from "better-auth/crypto";
-import type { Context } from "../context";
 import type { Database } from "../db";
 import { AppError, notFound } from "../errors";
 
@@ -55,17 +54,18 @@ export async function turnAlertOff(db: Database, userId: string, kind: AlertKind
  * clicked. The answer is the same whether another account has the new address or not.
  */
 export async function changeEmail(
-  ctx: Pick<Context, "db" | "mailEnabled" | "changeEmail">,
+  db: Database,
   userId: string,
   input: ChangeEmail,
+  mail: { enabled: boolean; startChange?: ((newEmail: string) => Promise<void>) | undefined },
 ) {
-  if (!ctx.mailEnabled || !ctx.changeEmail) {
+  if (!mail.enabled || !mail.startChange) {
     throw new AppError("PRECONDITION_FAILED", {
       reason: "mail_not_configured",
       userMessage: "Mail is not configured on this server, so the address cannot be confirmed.",
     });
   }
-  const credential = await ctx.db.prisma.account.findFirst({
+  const credential = await db.prisma.account.findFirst({
     where: { userId, providerId: "credential" },
     select: { password: true },
   });
@@ -79,7 +79,7 @@ export async function changeEmail(
       fieldErrors: { password: ["is not right"] },
     });
   }
-  const current = await ctx.db.prisma.user.findUnique({ where: { id: userId }, select: { email: true } });
+  const current = await db.prisma.user.findUnique({ where: { id: userId }, select: { email: true } });
   if (current?.email.toLowerCase() === input.newEmail.toLowerCase()) {
     throw new AppError("BAD_REQUEST", {
       reason: "same_email",
@@ -87,6 +87,6 @@ export async function changeEmail(
       fieldErrors: { newEmail: ["is already the account's address"] },
     });
   }
-  await ctx.changeEmail(input.newEmail.toLowerCase());
+  await mail.startChange(input.newEmail.toLowerCase());
   return { sent: true as const };
 }

@@ -36,7 +36,7 @@ for (const mode of DATABASE_MODES) {
           db,
           api: {
             auth: { secret: TEST_AUTH_SECRET, loginAttemptsPerMinute: 100 },
-            mail: { outbox, requireEmailVerification: true },
+            mail: { outbox, mode: "smtp", requireEmailVerification: true },
           },
         });
         url = await app.listen({ port: 0, host: "127.0.0.1" });
