@@ -116,12 +116,12 @@ async function main() {
   console.log(`Genie is listening on ${address} (database: ${db.mode}, role: ${config.role})`);
 }
 
-/** One line per mail: what, to whom; when written to a file (no SMTP, embedded database), its link. */
-function mailLogMessage(line: { event: string; kind: string; to: string; link?: string; file?: string }) {
+/** One line per mail: which kind, what happened; when written to a file (no SMTP, embedded database), its link. */
+function mailLogMessage(line: { event: string; kind: string; link?: string; file?: string }) {
   if (line.event === "written") {
-    return `mail ${line.kind} to ${line.to} written to ${line.file} (no SMTP configured)${line.link ? `: ${line.link}` : ""}`;
+    return `mail ${line.kind} written to ${line.file} (no SMTP configured)${line.link ? `: ${line.link}` : ""}`;
   }
-  return `mail ${line.kind} to ${line.to}: ${line.event}`;
+  return `mail ${line.kind}: ${line.event}`;
 }
 
 main().catch(exitWithStartupFailure);

@@ -109,7 +109,9 @@ export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
     },
     ...(mail && {
       emailVerification: {
-        sendOnSignUp: true,
+        // Where mail really leaves, or verification is required. A laptop without SMTP that does not
+        // require it gets no file per sign-up (the account page can still ask for one).
+        sendOnSignUp: mail.mode === "smtp" || mail.requireEmailVerification,
         // An unverified account signing in (right password) gets a fresh link: the old one may be gone.
         sendOnSignIn: true,
         autoSignInAfterVerification: true,

@@ -70,12 +70,15 @@ export function outboxRow(
   return [id, userId, kind, message.to, sensitive ? keys.seal(json, id) : json];
 }
 
-/** One line per mail event: what, to whom, which attempt, never the body or the link. */
+/**
+ * One line per mail event: which mail, of which account, which attempt; never the body, never the
+ * address (logs hold no one's email), and the link only when the mail went to a file on this machine.
+ */
 export type MailLogLine = {
   event: "sent" | "written" | "retry" | "given_up";
   id: string;
   kind: string;
-  to: string;
+  userId: string | null;
   attempt: number;
   error?: string;
   file?: string;
@@ -109,14 +112,8 @@ export function createMailer(sql: SqlRunner, transport: MailTransport, options: 
   let running: Promise<number> | null = null;
   let again = false;
 
-  async function sendOne(row: {
-    id: string;
-    kind: string;
-    recipient: string;
-    message: string;
-    attempts: number;
-  }) {
-    const base = { id: row.id, kind: row.kind, to: row.recipient, attempt: row.attempts };
+  async function sendOne(row: OutboxRow) {
+    const base = { id: row.id, kind: row.kind, userId: row.user_id, attempt: row.attempts };
     let message: MailMessage;
     try {
       message = JSON.parse(openSealed(row.message, row.id)) as MailMessage;
@@ -167,20 +164,14 @@ export function createMailer(sql: SqlRunner, transport: MailTransport, options: 
   /** Claims and sends what is due; resolves with how many mails were tried. */
   async function runOnce(): Promise<number> {
     const at = new Date(now()).toISOString();
-    const rows = await sql.query<{
-      id: string;
-      kind: string;
-      recipient: string;
-      message: string;
-      attempts: number;
-    }>(
+    const rows = await sql.query<OutboxRow>(
       `UPDATE mail_outbox SET locked_until = $1::timestamptz + $2::int * interval '1 millisecond',
          attempts = attempts + 1
        WHERE id IN (SELECT id FROM mail_outbox
                     WHERE failed_at IS NULL AND next_attempt_at <= $1::timestamptz
                       AND (locked_until IS NULL OR locked_until <= $1::timestamptz)
                     ORDER BY next_attempt_at LIMIT $3::int FOR UPDATE SKIP LOCKED)
-       RETURNING id::text, kind, recipient, message, attempts`,
+       RETURNING id::text, user_id::text, kind, message, attempts`,
       [at, LEASE_MS, BATCH],
     );
     for (const row of rows) await sendOne(row);
@@ -233,9 +224,14 @@ export function createMailer(sql: SqlRunner, transport: MailTransport, options: 
 
 export type Mailer = ReturnType<typeof createMailer>;
 
-/** An error in one line, without the message body (SMTP servers echo commands, never the data). */
+type OutboxRow = { id: string; user_id: string | null; kind: string; message: string; attempts: number };
+
+/**
+ * An error in one line, without the message body (SMTP servers echo commands, never the data) and
+ * without addresses ("550 <owner@example.com>: no such user" names the recipient).
+ */
 function describe(error: unknown): string {
   const e = error as { responseCode?: number; code?: string; message?: string };
   const text = [e.responseCode, e.code, e.message?.split("\n")[0]].filter(Boolean).join(" ");
-  return (text || String(error)).slice(0, 500);
+  return (text || String(error)).replace(/[^\s<>@"]+@[^\s<>@"]+/g, "(address)").slice(0, 500);
 }
