@@ -249,6 +249,7 @@ describe.skipIf(!isModeAvailable("pglite"))("without mail", () => {
       const status = await fetch(`${url}/trpc/account.mailAvailable`);
       expect(((await status.json()) as { result: { data: unknown } }).result.data).toEqual({
         mailEnabled: false,
+        writtenToFiles: false,
       });
       const reset = await client.post("/api/auth/request-password-reset", { email: "solo@example.com" });
       expect(reset.status).toBe(400);
