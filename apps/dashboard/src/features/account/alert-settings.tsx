@@ -182,8 +182,9 @@ function ChangeEmail() {
       errors={errors}
       onSubmit={submit}
       failedTitle="The address was not changed"
-      className="grid gap-4"
+      className="grid gap-4 border-t border-zinc-200 pt-6 dark:border-zinc-800"
     >
+      <h3 className="text-sm font-semibold">Change your email address</h3>
       <Field
         label="New email address"
         error={errors.newEmail}
