@@ -55,6 +55,20 @@ const signUpRoute = createRoute({
   component: lazyRouteComponent(() => import("./features/account/sign-in-page"), "SignUpPage"),
 });
 
+// Signed-out pages of account mail (features/account): ask for a reset link, and the link's page.
+const forgotPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "forgot-password",
+  component: lazyRouteComponent(() => import("./features/account/forgot-password"), "ForgotPasswordPage"),
+});
+const resetPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "reset-password",
+  validateSearch: (search: Record<string, unknown>): { token?: string } =>
+    typeof search.token === "string" ? { token: search.token } : {},
+  component: lazyRouteComponent(() => import("./features/account/reset-password"), "ResetPasswordPage"),
+});
+
 /** Every page below needs a session: without one, sign in first and come back here afterwards. */
 const appRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -158,6 +172,8 @@ const accountRoute = createRoute({
 const routeTree = rootRoute.addChildren([
   signInRoute,
   signUpRoute,
+  forgotPasswordRoute,
+  resetPasswordRoute,
   appRoute.addChildren([
     overviewRoute,
     deliveriesRoute,

@@ -11,6 +11,8 @@ export type Role = (typeof ROLES)[number];
 /** 32 bytes: base64 (as `openssl rand -base64 32` prints) or hex. db/encryption.ts checks the bytes. */
 const ENCRYPTION_KEY = /^(?:[A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/;
 const ENCRYPTION_KEY_RULE = "must be 32 bytes in base64 (44 characters) or hex (64)";
+/** `genie@example.com` or `Genie <genie@example.com>`: one sender, no header tricks (no CR/LF). */
+const MAIL_FROM = /^(?:[^<>\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/;
 
 const envSchema = z.object({
   PORT: z.coerce
@@ -112,6 +114,27 @@ const envSchema = z.object({
     .pipe(z.array(z.string().regex(ENCRYPTION_KEY, `each ${ENCRYPTION_KEY_RULE}`))),
   GENIE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   GENIE_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  GENIE_SMTP_URL: z
+    .url({
+      protocol: /^smtps?$/,
+      error: "must be an smtp:// or smtps:// URL (smtps://user:password@host:465)",
+    })
+    .optional(),
+  GENIE_MAIL_FROM: z
+    .string()
+    .max(320)
+    .regex(MAIL_FROM, 'must be an address or "Name <address>", e.g. "Genie <genie@example.com>"')
+    .optional(),
+  GENIE_ALERTS_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000, "must be at least 1000")
+    .max(3_600_000)
+    .default(60_000),
+  GENIE_REQUIRE_EMAIL_VERIFICATION: z
+    .enum(["true", "false", "1", "0"], { error: "must be true or false" })
+    .transform((value) => value === "true" || value === "1")
+    .optional(),
 });
 
 /** Variables whose value must never appear in an error message. */
@@ -121,6 +144,7 @@ const SECRET_VARIABLES = new Set([
   "GENIE_ENCRYPTION_KEY",
   "GENIE_ENCRYPTION_KEYS_OLD",
   "GENIE_METRICS_TOKEN",
+  "GENIE_SMTP_URL",
 ]);
 
 export type Config = {
@@ -161,6 +185,27 @@ export type Config = {
   shutdownGraceMs: number;
   /** The bearer token `GET /metrics` asks for (GENIE_METRICS_TOKEN); null: metrics are not served. */
   metricsToken: string | null;
+  /** How account mail (reset links, verification, alerts) leaves Genie, or that it does not. */
+  mail: MailSettings;
+};
+
+/**
+ * - `smtp`: GENIE_SMTP_URL is set: mail goes out through that server.
+ * - `files`: no SMTP on the embedded database (a laptop): each mail is written as an `.eml` file into
+ *   the data folder's `mail/` and its link printed on one log line.
+ * - `off`: no SMTP on PostgreSQL: nothing is sent or logged (a shared server's logs must not hold links).
+ */
+export type MailDestination =
+  | { mode: "smtp"; smtpUrl: string; from: string }
+  | { mode: "files"; dir: string; from: string }
+  | { mode: "off" };
+
+/** Where mail goes, whether verification is required, how often alerts are looked for. */
+export type MailSettings = MailDestination & {
+  /** Whether an account must click its verification link before it can sign in. */
+  requireEmailVerification: boolean;
+  /** How often worker processes look for endpoints to alert their owners about (jobs/alerts.ts). */
+  alertsIntervalMs: number;
 };
 
 export type HttpSettings = {
@@ -231,6 +276,7 @@ export function loadConfig(
     );
   }
   const encryption = { key: e.GENIE_ENCRYPTION_KEY ?? null, oldKeys: e.GENIE_ENCRYPTION_KEYS_OLD };
+  const dataDir = path.resolve(e.GENIE_DATA_DIR);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -238,7 +284,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     database: e.DATABASE_URL
       ? { kind: "postgres", url: e.DATABASE_URL, encryption }
-      : { kind: "pglite", dataDir: path.resolve(e.GENIE_DATA_DIR), encryption },
+      : { kind: "pglite", dataDir, encryption },
     authSecret: e.BETTER_AUTH_SECRET ?? null,
     rateLimits: {
       perClientPerMinute: e.GENIE_RATE_LIMIT_PER_CLIENT,
@@ -265,7 +311,39 @@ export function loadConfig(
     testSends: { perMinute: e.GENIE_TEST_SENDS_PER_MINUTE, concurrent: e.GENIE_TEST_SENDS_CONCURRENCY },
     shutdownGraceMs: e.GENIE_SHUTDOWN_GRACE_MS,
     metricsToken: e.GENIE_METRICS_TOKEN ?? null,
+    mail: mailSettingsOf(e, dataDir),
   };
+}
+
+/** Where mail goes (see MailSettings); verification is required by default only where mail really leaves. */
+function mailSettingsOf(e: z.infer<typeof envSchema>, dataDir: string): MailSettings {
+  const from = e.GENIE_MAIL_FROM ?? `Genie <genie@${mailDomainOf(e.GENIE_PUBLIC_URL)}>`;
+  const requireEmailVerification = e.GENIE_REQUIRE_EMAIL_VERIFICATION ?? !!e.GENIE_SMTP_URL;
+  const alertsIntervalMs = e.GENIE_ALERTS_INTERVAL_MS;
+  if (e.GENIE_SMTP_URL) {
+    return { mode: "smtp", smtpUrl: e.GENIE_SMTP_URL, from, requireEmailVerification, alertsIntervalMs };
+  }
+  if (!e.DATABASE_URL) {
+    return {
+      mode: "files",
+      dir: path.join(dataDir, "mail"),
+      from,
+      requireEmailVerification,
+      alertsIntervalMs,
+    };
+  }
+  if (requireEmailVerification) {
+    throw new ConfigError(
+      "invalid configuration: GENIE_REQUIRE_EMAIL_VERIFICATION=true needs GENIE_SMTP_URL on PostgreSQL " +
+        "(without mail nobody could verify, so nobody could sign in)",
+    );
+  }
+  return { mode: "off", requireEmailVerification, alertsIntervalMs };
+}
+
+/** The host of the public URL (a real domain in production), else `localhost`. */
+function mailDomainOf(publicUrl: string | null): string {
+  return publicUrl ? new URL(publicUrl).hostname : "localhost";
 }
 
 /**

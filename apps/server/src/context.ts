@@ -25,6 +25,10 @@ export type ContextOptions = {
   liveRecheckMs?: number;
   /** The request's session asked again (revoked, expired?). @default the session, unchanged */
   recheckSession?: () => Promise<Session | null>;
+  /** How account mail leaves (`off`: PostgreSQL without SMTP; `files`: into the data folder). @default "off" */
+  mailMode?: "smtp" | "files" | "off";
+  /** better-auth's change-email for this request's session (the password is checked before). */
+  changeEmail?: (newEmail: string) => Promise<void>;
 };
 
 /**
@@ -45,6 +49,8 @@ export function createContextInner(opts: ContextOptions) {
       recheckSession: opts.recheckSession ?? (async () => opts.session),
       recheckMs: opts.liveRecheckMs,
     },
+    mailMode: opts.mailMode ?? "off",
+    changeEmail: opts.changeEmail,
   };
 }
 
@@ -63,5 +69,8 @@ export function createContextFactory(
       session: await auth.sessionOf(req.headers),
       recheckSession: () => auth.sessionOf(req.headers),
       publicUrl: rest.publicUrl ?? `${req.protocol}://${req.host}`,
+      mailMode: auth.mailMode,
+      changeEmail: (newEmail) =>
+        auth.changeEmail(req.headers, newEmail, rest.publicUrl ?? `${req.protocol}://${req.host}`),
     });
 }

@@ -4,6 +4,8 @@ import { openDatabase } from "./db";
 import { createDeliveryWorker } from "./delivery";
 import { startJobs } from "./jobs";
 import { serverLogger } from "./logging";
+import { createMailer, createOutbox } from "./mail/outbox";
+import { createMailTransport } from "./mail/transport";
 import { createMetrics } from "./metrics";
 import { buildServer } from "./server";
 import { exitWithStartupFailure } from "./startup-failure";
@@ -24,10 +26,22 @@ async function main() {
   const metrics = createMetrics();
   const worker =
     config.role === "api" ? null : createDeliveryWorker(db.sql, config.delivery, { database: db, metrics });
+  // Mail is written to the outbox by any process and sent by worker processes (mail/outbox.ts).
+  const transport = worker ? createMailTransport(config.mail) : null;
+  const log = serverLogger(config.logLevel);
+  let mailer: ReturnType<typeof createMailer> | null = null;
+  const mail =
+    config.mail.mode === "off"
+      ? null
+      : {
+          outbox: createOutbox(db.sql, db.keys, () => mailer?.wake()),
+          mode: config.mail.mode,
+          requireEmailVerification: config.mail.requireEmailVerification,
+        };
   const app = await buildServer({
     db,
     role: config.role,
-    logger: serverLogger(config.logLevel),
+    logger: log,
     metrics,
     metricsToken: config.metricsToken,
     http: config.http,
@@ -39,9 +53,22 @@ async function main() {
         ...(worker && { worker }),
         limits: { sendTest: config.testSends },
         retentionDays: config.retentionDays,
+        ...(mail && { mail }),
       },
     }),
   });
+  if (transport) {
+    mailer = createMailer(db.sql, transport, {
+      // Never the body; the link only when the mail went to a file on this machine (no SMTP).
+      log: (line) => app.log.info({ mail: line }, mailLogMessage(line)),
+      onError: (error) => app.log.error({ err: error }, "mailer pass failed"),
+    });
+  }
+  if (config.mail.mode === "off") {
+    app.log.warn(
+      "mail is off (no GENIE_SMTP_URL on PostgreSQL): no password reset, verification or alert mail is sent",
+    );
+  }
   const address = await app.listen({ port: config.port, host: config.host }).catch(async (error: unknown) => {
     // A taken port, say: close what is open (the data folder's lock) so the next start finds it free.
     await app.close();
@@ -49,9 +76,22 @@ async function main() {
     throw error;
   });
   worker?.start();
+  mailer?.start();
   // Background jobs run beside the worker (see jobs/index.ts); their failures go to the server's log.
   const jobs = worker
-    ? startJobs(db.sql, config, (error, job) => app.log.error({ err: error, job }, "job failed"))
+    ? startJobs(
+        db.sql,
+        config,
+        (error, job) => app.log.error({ err: error, job }, "job failed"),
+        mailer
+          ? {
+              keys: db.keys,
+              publicUrl: config.http.publicUrl ?? address.replace("0.0.0.0", "127.0.0.1"),
+              everyMs: config.mail.alertsIntervalMs,
+              onQueued: () => mailer?.wake(),
+            }
+          : undefined,
+      )
     : null;
 
   let stopping = false;
@@ -69,7 +109,7 @@ async function main() {
     // flight (a test send to a slow receiver) get no longer than the attempts do.
     jobs?.stop();
     const cutRequests = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
-    await Promise.all([app.close(), worker?.stop(config.shutdownGraceMs)]);
+    await Promise.all([app.close(), worker?.stop(config.shutdownGraceMs), mailer?.stop()]);
     clearTimeout(cutRequests);
     await db.close();
     process.exit(0);
@@ -78,6 +118,14 @@ async function main() {
   process.on("SIGINT", () => void stop("SIGINT"));
   // Announced once the signals are ours: whoever waits for this line may stop the process at once.
   console.log(`Genie is listening on ${address} (database: ${db.mode}, role: ${config.role})`);
+}
+
+/** One line per mail: which kind, what happened; when written to a file (no SMTP, embedded database), its link. */
+function mailLogMessage(line: { event: string; kind: string; link?: string; file?: string }) {
+  if (line.event === "written") {
+    return `mail ${line.kind} written to ${line.file} (no SMTP configured)${line.link ? `: ${line.link}` : ""}`;
+  }
+  return `mail ${line.kind}: ${line.event}`;
 }
 
 main().catch(exitWithStartupFailure);

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyServerOptions } from "fastify";
-import { type AuthSettings, createAuth } from "./auth";
+import { type AuthMail, type AuthSettings, createAuth } from "./auth";
 import type { HttpSettings, Role } from "./config";
 import { createContextFactory } from "./context";
 import { dashboardRoutes } from "./dashboard";
@@ -21,6 +21,7 @@ import { restErrorHandler } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { type IntakeOptions, intakeRoutes } from "./routes/intake";
 import { metricsRoutes } from "./routes/metrics";
+import { unsubscribeRoutes } from "./routes/unsubscribe";
 import { sdkRoutes } from "./sdk";
 import { createOutbound, type OutboundSettings } from "./services/outbound";
 
@@ -57,6 +58,8 @@ export type ServerOptions = {
     retentionDays?: number;
     /** How often open live streams check their session again. @default SESSION_RECHECK_MS (30 s) */
     liveRecheckMs?: number;
+    /** Account mail (reset, verification) through the outbox; absent: mail is off. */
+    mail?: AuthMail;
   };
   /** Public address, trusted proxies, timeouts, body size (config.http). @default DEFAULT_HTTP_SETTINGS */
   http?: HttpSettings;
@@ -102,11 +105,13 @@ export async function buildServer({
     ...api.auth,
     secret: api.auth?.secret ?? randomBytes(32).toString("base64"),
     ...(http.publicUrl && { publicUrl: http.publicUrl }),
+    ...(api.mail && { mail: api.mail }),
   });
   const outbound = createOutbound(api.outbound);
   app.addHook("onClose", () => outbound.agent.close());
   const limits = createAccountLimits(api.limits);
   await app.register(authRoutes, { auth });
+  await app.register(unsubscribeRoutes, { db });
   await app.register(contactsCsvRoute, { db, auth, limits });
 
   await app.register(fastifyTRPCPlugin, {

@@ -41,6 +41,13 @@ describe("loadConfig", () => {
       testSends: { perMinute: 20, concurrent: 3 },
       shutdownGraceMs: 10_000,
       metricsToken: null,
+      mail: {
+        mode: "files",
+        dir: path.resolve(".genie", "mail"),
+        from: "Genie <genie@localhost>",
+        requireEmailVerification: false,
+        alertsIntervalMs: 60_000,
+      },
     });
   });
 

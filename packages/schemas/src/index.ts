@@ -6,6 +6,7 @@
 // Queries that filter a list are `XQuery` (parsed) and `XListInput`. Schemas are `xSchema`.
 // `limits.ts`, `text.ts`, `embed.ts`, `endpoint-options.ts` and `delivery-options.ts` import no zod: the browser SDK and the dashboard's
 // first page take their limits and choices from them without loading the schema library.
+export * from "./account-mail";
 export * from "./accounts";
 export * from "./common";
 export * from "./contacts";

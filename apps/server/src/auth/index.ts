@@ -4,6 +4,9 @@ import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { fromNodeHeaders } from "better-auth/node";
 import type { PrismaClient } from "../generated/prisma/client";
+import { dashboardLinks } from "../mail/links";
+import { changeEmailMail, passwordResetMail, signUpExistingMail, verifyEmailMail } from "../mail/messages";
+import type { Outbox } from "../mail/outbox";
 import { createInputHooks, type SignInThrottle } from "./input";
 import { createMemoryRateLimitStore } from "./rate-limit";
 
@@ -28,7 +31,27 @@ export type AuthSettings = {
    * besides `trustedOrigins`, and `Secure` cookies when it is https. @default the request's own origin
    */
   publicUrl?: string;
+  /**
+   * Account mail (password reset, email verification, change of address). Without it (mail off:
+   * PostgreSQL without SMTP) those flows answer that they are not available.
+   */
+  mail?: AuthMail;
 };
+
+export type AuthMail = {
+  outbox: Outbox;
+  /** `files`: no SMTP, mail is written into the data folder (the pages then say where to look). */
+  mode: "smtp" | "files";
+  /** An account must click its verification link before it can sign in (GENIE_REQUIRE_EMAIL_VERIFICATION). */
+  requireEmailVerification: boolean;
+};
+
+/** How long a reset or verification link works. */
+const LINK_LIFETIME_SECONDS = 3600;
+/** Reset and verification mails one address may be sent per window, whoever asks. */
+const MAILS_PER_ADDRESS = { window: 15 * 60, max: 5 };
+/** Reset and verification requests one client address may make per window. */
+const MAIL_REQUESTS_PER_CLIENT = { window: 15 * 60, max: 20 };
 
 /**
  * The header the auth handler reads the client address from. Fastify's `request.ip` is written into
@@ -43,6 +66,10 @@ export const CLIENT_IP_HEADER = "x-genie-client-ip";
  */
 export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
   const loginRule = { window: 60, max: settings.loginAttemptsPerMinute ?? 10 };
+  const mail = settings.mail;
+  // Links point where browsers reach Genie: the public URL, else the address this request came to.
+  const linksFor = (request?: Request) =>
+    dashboardLinks(settings.publicUrl ?? (request ? new URL(request.url).origin : "http://127.0.0.1"));
   const auth = betterAuth({
     appName: "Genie",
     secret: settings.secret,
@@ -52,7 +79,59 @@ export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
       autoSignIn: true,
       minPasswordLength: PASSWORD_MIN_LENGTH,
       maxPasswordLength: PASSWORD_MAX_LENGTH,
+      // Where verification is required, better-auth answers a sign-up for a known address exactly
+      // like a new one (no auto sign-in either way) and calls onExistingUserSignUp.
+      requireEmailVerification: mail?.requireEmailVerification ?? false,
+      ...(mail && {
+        resetPasswordTokenExpiresIn: LINK_LIFETIME_SECONDS,
+        revokeSessionsOnPasswordReset: true,
+        // Awaited by better-auth before it answers: the outbox row is committed first.
+        async sendResetPassword({ user, token }, request) {
+          await mail.outbox.enqueue({
+            kind: "password_reset",
+            userId: user.id,
+            to: user.email,
+            sensitive: true,
+            ...passwordResetMail(linksFor(request).resetPassword(token)),
+          });
+        },
+        async onExistingUserSignUp({ user }, request) {
+          const links = linksFor(request);
+          await mail.outbox.enqueue({
+            kind: "sign_up_existing",
+            userId: user.id,
+            to: user.email,
+            sensitive: false,
+            ...signUpExistingMail({ signIn: links.signIn(), forgotPassword: links.forgotPassword() }),
+          });
+        },
+      }),
     },
+    ...(mail && {
+      emailVerification: {
+        // Where mail really leaves, or verification is required. A laptop without SMTP that does not
+        // require it gets no file per sign-up (the account page can still ask for one).
+        sendOnSignUp: mail.mode === "smtp" || mail.requireEmailVerification,
+        // An unverified account signing in (right password) gets a fresh link: the old one may be gone.
+        sendOnSignIn: true,
+        autoSignInAfterVerification: true,
+        expiresIn: LINK_LIFETIME_SECONDS,
+        async sendVerificationEmail({ user, token }, request) {
+          // A change of address mails the new address (`user.email` here), which the account does not hold yet.
+          const stored = await prisma.user.findUnique({ where: { id: user.id }, select: { email: true } });
+          const changing = !!stored && stored.email !== user.email;
+          const link = linksFor(request).verifyEmail(token);
+          await mail.outbox.enqueue({
+            kind: changing ? "change_email" : "verify_email",
+            userId: user.id,
+            to: user.email,
+            sensitive: true,
+            ...(changing ? changeEmailMail(link) : verifyEmailMail(link)),
+          });
+        },
+      },
+    }),
+    user: { changeEmail: { enabled: !!mail } },
     // Behind a TLS proxy the request says http://; the public URL says what browsers see.
     ...(settings.publicUrl && { baseURL: settings.publicUrl }),
     // Without it, same-origin requests are trusted whatever address the server is reached at (PORT=0,
@@ -60,13 +139,18 @@ export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
     trustedOrigins: settings.publicUrl
       ? [settings.publicUrl, ...(settings.trustedOrigins ?? [])]
       : (request) => [ownOrigin(request), ...(settings.trustedOrigins ?? [])],
-    hooks: createInputHooks(settings.signInThrottle),
+    hooks: createInputHooks(settings.signInThrottle, MAILS_PER_ADDRESS),
     rateLimit: {
       // Its default is "production only"; login attempts are limited everywhere.
       enabled: true,
       window: 60,
       max: 300,
-      customRules: { "/sign-in/email": loginRule, "/sign-up/email": loginRule },
+      customRules: {
+        "/sign-in/email": loginRule,
+        "/sign-up/email": loginRule,
+        "/request-password-reset": MAIL_REQUESTS_PER_CLIENT,
+        "/send-verification-email": MAIL_REQUESTS_PER_CLIENT,
+      },
       customStorage: createMemoryRateLimitStore(),
     },
     advanced: {
@@ -84,6 +168,24 @@ export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
   });
 
   return {
+    /** Whether reset, verification and change-of-address mail can be sent, and how. */
+    mailMode: mail?.mode ?? ("off" as const),
+    /**
+     * better-auth's change-email for the signed-in account of `headers` (the caller checked the
+     * password): the new address gets a link, the account keeps its address until it is clicked.
+     */
+    async changeEmail(headers: IncomingHttpHeaders, newEmail: string, origin: string): Promise<void> {
+      // The request tells the mail where the browser reaches Genie (its link's origin).
+      const request = new Request(new URL("/api/auth/change-email", origin), {
+        method: "POST",
+        headers: fromNodeHeaders(headers),
+      });
+      await auth.api.changeEmail({
+        headers: fromNodeHeaders(headers),
+        body: { newEmail, callbackURL: "/account" },
+        request,
+      });
+    },
     /** The better-auth request handler (Web Request in, Web Response out) for /api/auth/*. */
     handler: (request: Request) => auth.handler(request),
     /**

@@ -1,4 +1,12 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 
 /**
  * Encryption at rest of the values that let someone act as Genie towards a receiver: endpoint
@@ -66,15 +74,18 @@ export class KeyRing {
   readonly currentKeyId: string;
   private readonly current: Buffer;
   readonly keyIds: readonly string[];
+  private readonly all: Buffer[];
 
   /** `current` and `old` as configured (base64 or hex); the first one seals. */
   constructor(current: string, old: readonly string[] = []) {
     this.current = parseEncryptionKey(current);
     this.currentKeyId = keyIdOf(this.current);
     const ids = [this.currentKeyId];
+    this.all = [this.current];
     for (const text of old) {
       const key = parseEncryptionKey(text);
       ids.push(keyIdOf(key));
+      this.all.push(key);
       knownKeys.set(keyIdOf(key), key);
     }
     knownKeys.set(this.currentKeyId, this.current);
@@ -90,6 +101,23 @@ export class KeyRing {
     return `${PREFIX}${this.currentKeyId}:${iv.toString("base64url")}:${data.toString("base64url")}`;
   }
 
+  /**
+   * A signature of `message` for one purpose (an unsubscribe link, say), with a key derived from the
+   * current key (HKDF), so links need no table and any process with the key can check them.
+   */
+  sign(purpose: string, message: string): string {
+    return macOf(this.current, purpose, message);
+  }
+
+  /** Whether `signature` is `sign(purpose, message)` under the current key or an old one. */
+  verify(purpose: string, message: string, signature: string): boolean {
+    const given = Buffer.from(signature);
+    return this.all.some((key) => {
+      const expected = Buffer.from(macOf(key, purpose, message));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
+  }
+
   /** Seals every value of a header map (names stay readable: they are not secret). */
   sealHeaders(headers: Record<string, string>, endpointId: string): Record<string, string> {
     return Object.fromEntries(
@@ -99,6 +127,11 @@ export class KeyRing {
       ]),
     );
   }
+}
+
+function macOf(key: Buffer, purpose: string, message: string): string {
+  const derived = Buffer.from(hkdfSync("sha256", key, "genie-signature", purpose, 32));
+  return createHmac("sha256", derived).update(message).digest("base64url");
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Config } from "../config";
-import type { SqlRunner } from "../db";
+import type { KeyRing, SqlRunner } from "../db";
+import { startAlerts } from "./alerts";
 import { startAutoDisable } from "./auto-disable";
 import { startRetention } from "./retention";
 
@@ -12,6 +13,8 @@ export function startJobs(
   sql: SqlRunner,
   config: Pick<Config, "autoDisableAfterMs" | "retentionDays">,
   onError: (error: unknown, job: string) => void,
+  /** Alert mails to account owners (jobs/alerts.ts); absent when mail is off. */
+  alerts?: { keys: KeyRing; publicUrl: string; everyMs: number; onQueued: () => void },
 ) {
   const jobs = [
     config.autoDisableAfterMs > 0
@@ -21,6 +24,7 @@ export function startJobs(
         })
       : null,
     startRetention(sql, { retentionDays: config.retentionDays, onError: (e) => onError(e, "retention") }),
+    alerts ? startAlerts(sql, alerts.keys, { ...alerts, onError: (e) => onError(e, "alerts") }) : null,
   ];
   return {
     stop() {

@@ -1,7 +1,14 @@
-import { accountDeleteSchema, accountSchema } from "@genie/schemas";
+import {
+  accountDeleteSchema,
+  accountSchema,
+  alertSwitchesSchema,
+  changeEmailSchema,
+  mailSettingsSchema,
+} from "@genie/schemas";
 import { z } from "zod";
 import * as account from "../services/account";
-import { protectedProcedure, router } from "../trpc";
+import * as accountMail from "../services/account-mail";
+import { protectedProcedure, publicProcedure, router } from "../trpc";
 
 export const accountRouter = router({
   /** Who is signed in. Sign-up, sign-in and sign-out themselves are better-auth's, at /api/auth/*. */
@@ -14,4 +21,33 @@ export const accountRouter = router({
     .input(accountDeleteSchema)
     .output(z.object({ deleted: z.literal(true) }))
     .mutation(({ ctx, input }) => account.deleteAccount(ctx.db, ctx.session.userId, input)),
+
+  /** Whether this server can send mail ("Forgot password?" says so when it cannot). */
+  mailAvailable: publicProcedure
+    .output(z.object({ mailEnabled: z.boolean(), writtenToFiles: z.boolean() }))
+    .query(({ ctx }) => ({ mailEnabled: ctx.mailMode !== "off", writtenToFiles: ctx.mailMode === "files" })),
+
+  /** Whether mail works, whether the address is verified, and which alert mails the owner gets. */
+  mailSettings: protectedProcedure
+    .output(mailSettingsSchema)
+    .query(({ ctx }) => accountMail.getMailSettings(ctx.db, ctx.session.userId, ctx.mailMode !== "off")),
+
+  /** Turns alert kinds (disabled, failing, recovered) on or off. */
+  updateAlerts: protectedProcedure
+    .input(alertSwitchesSchema)
+    .output(mailSettingsSchema)
+    .mutation(({ ctx, input }) =>
+      accountMail.updateAlerts(ctx.db, ctx.session.userId, input, ctx.mailMode !== "off"),
+    ),
+
+  /** Starts a change of address: checks the password, then mails a link to the new address. */
+  changeEmail: protectedProcedure
+    .input(changeEmailSchema)
+    .output(z.object({ sent: z.literal(true) }))
+    .mutation(({ ctx, input }) =>
+      accountMail.changeEmail(ctx.db, ctx.session.userId, input, {
+        enabled: ctx.mailMode !== "off",
+        startChange: ctx.changeEmail,
+      }),
+    ),
 });

@@ -72,6 +72,17 @@ const CASES: Record<string, Case> = {
     await stream[Symbol.asyncIterator]().return?.(undefined);
     return { opened: true };
   }),
+  "account.mailSettings": scoped((api) => api.account.mailSettings()),
+  "account.updateAlerts": scoped((api) => api.account.updateAlerts({ failing: false })),
+  // Mail is off in this harness: the answer is a refusal either way, about the caller's own account.
+  "account.changeEmail": scoped((api) =>
+    api.account
+      .changeEmail({ password: "not-the-password", newEmail: "new@example.com" })
+      .catch((error: TRPCError) => {
+        if (error.code !== "PRECONDITION_FAILED") throw error;
+        return { refused: error.message };
+      }),
+  ),
   "stats.overview": scoped((api) => api.stats.overview({ ...range(), bucket: "hour" })),
   "webhooks.sendTest": byId((api, a) => api.webhooks.sendTest({ endpointId: a.endpointId })),
 };
@@ -87,8 +98,11 @@ const rank = (path: string) => {
 };
 const ORDERED = Object.entries(CASES).sort(([a], [b]) => rank(a) - rank(b));
 
-test("every procedure but the public health check has an isolation case", () => {
-  const procedures = Object.keys(appRouter._def.procedures).filter((path) => path !== "system.health");
+/** Public procedures: they answer about the server, never an account. */
+const PUBLIC = new Set(["system.health", "account.mailAvailable"]);
+
+test("every procedure but the public ones (health, whether mail works) has an isolation case", () => {
+  const procedures = Object.keys(appRouter._def.procedures).filter((path) => !PUBLIC.has(path));
   expect(procedures.sort()).toEqual(Object.keys(CASES).sort());
 });
 

@@ -8,6 +8,7 @@ import { authClient, signOut } from "../../lib/auth";
 import { type FieldErrors, validate } from "../../lib/form";
 import { dateTime, timeAgo } from "../../lib/format";
 import { trpc } from "../../lib/trpc";
+import { MailSection } from "./alert-settings";
 
 /** better-auth answers `{ data, error }`: turn an error into a thrown one for TanStack Query. */
 async function unwrap<T>(
@@ -32,6 +33,7 @@ export function AccountPage() {
       <PageHeader title="Account" description="Your name, your password and where you are signed in." />
       <div className="space-y-6">
         <NameSection />
+        <MailSection />
         <PasswordSection />
         <SessionsSection />
         <SignOutSection />
@@ -83,7 +85,7 @@ function NameSection() {
             />
           )}
         </Field>
-        <Field label="Email" hint="Your email is how you sign in; it cannot be changed here yet.">
+        <Field label="Email" hint="Your email is how you sign in; change it under Email and alerts.">
           {(props) => <input {...props} className="input" value={user.email} readOnly />}
         </Field>
         <div>
@@ -125,7 +127,9 @@ function PasswordSection() {
       setErrors(
         /invalid password/i.test(error.message)
           ? { currentPassword: "is not correct" }
-          : { form: error.message },
+          : /^The password /.test(error.message)
+            ? { newPassword: error.message.replace(/^The password /, "").replace(/\.$/, "") }
+            : { form: error.message },
       ),
   });
   const submit = async (event: FormEvent) => {

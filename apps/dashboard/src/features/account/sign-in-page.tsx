@@ -27,6 +27,10 @@ function authErrors(error: {
   if (error.code === "INVALID_EMAIL_OR_PASSWORD") return { password: "Wrong email or password." };
   if (error.code?.startsWith("USER_ALREADY_EXISTS"))
     return { email: "An account with this email exists already. Sign in instead." };
+  if (error.code === "EMAIL_NOT_VERIFIED")
+    return { form: "Confirm your email first: click the link we mailed you (a new one was just sent)." };
+  const weak = (error as { fieldErrors?: { password?: string[] } }).fieldErrors?.password?.[0];
+  if (weak) return { password: weak };
   if (error.code === "PASSWORD_TOO_SHORT" || error.code === "PASSWORD_TOO_LONG")
     return { password: error.message ?? "This password's length is not allowed." };
   return { form: error.message ?? "Something went wrong. Try again." };
@@ -38,6 +42,8 @@ function AuthPage({ mode }: { mode: Mode }) {
   const [values, setValues] = useState({ name: "", email: "", password: "" });
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
+  // Where verification is required, sign-up signs nobody in: the account waits for its link.
+  const [checkInbox, setCheckInbox] = useState(false);
   const signingUp = mode === "sign-up";
 
   const submit = async (event: FormEvent) => {
@@ -49,7 +55,7 @@ function AuthPage({ mode }: { mode: Mode }) {
     setErrors({});
     setBusy(true);
     try {
-      const { error } = signingUp
+      const { data, error } = signingUp
         ? await authClient.signUp.email({
             name: values.name.trim(),
             email: values.email,
@@ -57,6 +63,7 @@ function AuthPage({ mode }: { mode: Mode }) {
           })
         : await authClient.signIn.email({ email: values.email, password: values.password });
       if (error) return setErrors(authErrors(error));
+      if (!data.token) return setCheckInbox(true);
       forgetSession();
       // Read again here, past the router: only a path of this app is followed (lib/redirect.ts).
       await navigate({ href: safeRedirect(search.redirect) ?? HOME, replace: true });
@@ -121,9 +128,19 @@ function AuthPage({ mode }: { mode: Mode }) {
               />
             )}
           </Field>
+          {checkInbox && (
+            <p role="status" className="hint">
+              Check your inbox: click the link we mailed to {values.email} to finish, then sign in.
+            </p>
+          )}
           <Button type="submit" busy={busy} className="w-full">
             {signingUp ? "Create account" : "Sign in"}
           </Button>
+          {!signingUp && (
+            <Link to="/forgot-password" className="hint block text-center underline-offset-2 hover:underline">
+              Forgot password?
+            </Link>
+          )}
         </SchemaForm>
       </div>
       <p className="hint mt-6">
