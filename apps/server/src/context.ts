@@ -3,7 +3,7 @@ import type { Auth, Session } from "./auth";
 import type { Database } from "./db";
 import type { DeliveryWaker } from "./delivery/contract";
 import { type AccountLimits, NO_ACCOUNT_LIMITS } from "./limits";
-import { DEFAULT_OUTBOUND, type Outbound } from "./services/outbound";
+import { DEFAULT_OUTBOUND, type Outbound } from "./settings/outbound";
 
 export type ContextOptions = {
   db: Database;

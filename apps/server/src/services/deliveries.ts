@@ -1,6 +1,6 @@
 import { type ById, REDELIVER_BATCH, type RedeliverFailed } from "@genie/schemas";
 import type { Database } from "../db";
-import { sqlParams } from "../db/keyset";
+import { sqlParams } from "../db/sql";
 import type { DeliveryWaker } from "../delivery/contract";
 import { AppError, notFound } from "../errors";
 
