@@ -10,12 +10,17 @@ import { dashboardRoutes } from "./dashboard";
 import type { Database } from "./db";
 import type { DeliveryWaker } from "./delivery/contract";
 import { isAppError } from "./errors";
-import { DEFAULT_HTTP_SETTINGS, securityHeaders, serverOptionsOf } from "./http/security";
+import {
+  DEFAULT_HTTP_SETTINGS,
+  refuseMalformedHost,
+  securityHeaders,
+  serverOptionsOf,
+} from "./http/security";
 import { createAccountLimits, type Limit, type LimitedOperation } from "./limits";
 import { type AppRouter, appRouter } from "./routers/_app";
 import { authRoutes } from "./routes/auth";
 import { contactsCsvRoute } from "./routes/contacts-csv";
-import { restErrorHandler } from "./routes/errors";
+import { notFoundHandler, restErrorHandler } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { type IntakeOptions, intakeRoutes } from "./routes/intake";
 import { createOutbound, type OutboundSettings } from "./services/outbound";
@@ -67,8 +72,10 @@ export async function buildServer({
 }: ServerOptions) {
   const app = Fastify({ logger, ...serverOptionsOf(http) });
   await securityHeaders(app, { publicUrl: http.publicUrl });
+  refuseMalformedHost(app);
   // Inherited by every REST route registered below; tRPC answers its own errors.
   app.setErrorHandler(restErrorHandler);
+  app.setNotFoundHandler(notFoundHandler);
   await app.register(healthRoutes, { db });
   if (role === "worker") return app;
 

@@ -16,6 +16,7 @@ function decodeCursor(cursor: string): Keyset {
   const time = Number(ms);
   if (!id || !UUID.test(id) || !Number.isSafeInteger(time)) {
     throw new AppError("BAD_REQUEST", {
+      reason: "invalid_cursor",
       userMessage: "This page link is not valid; start from the first page.",
     });
   }
