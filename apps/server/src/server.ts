@@ -24,6 +24,7 @@ import { notFoundHandler, restErrorHandler } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { type IntakeOptions, intakeRoutes } from "./routes/intake";
 import { createOutbound, type OutboundSettings } from "./services/outbound";
+import { MAX_BATCH_SIZE } from "./settings/trpc";
 
 const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist", import.meta.url));
 
@@ -96,6 +97,7 @@ export async function buildServer({
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
+      maxBatchSize: MAX_BATCH_SIZE,
       createContext: createContextFactory(db, {
         auth,
         outbound,
