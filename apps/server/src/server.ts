@@ -16,6 +16,7 @@ import {
   securityHeaders,
   serverOptionsOf,
 } from "./http/security";
+import { limitStoreFor } from "./limit-store";
 import { createAccountLimits, type Limit, type LimitedOperation } from "./limits";
 import { type AppRouter, appRouter } from "./routers/_app";
 import { authRoutes } from "./routes/auth";
@@ -46,7 +47,10 @@ export type ServerOptions = {
     outbound?: OutboundSettings;
     /** The delivery worker of this process, woken for redeliveries. */
     worker?: DeliveryWaker;
-    /** Per-account limits of expensive procedures, per process. @default DEFAULT_ACCOUNT_LIMITS */
+    /**
+     * Per-account limits of expensive procedures, counted in the database on PostgreSQL (shared by
+     * every API process) and in memory on the embedded database. @default DEFAULT_ACCOUNT_LIMITS
+     */
     limits?: Partial<Record<LimitedOperation, Limit>>;
     /** How long logs are kept (config.retentionDays), for the logs page to say. @default 30 */
     retentionDays?: number;
@@ -82,14 +86,17 @@ export async function buildServer({
 
   await app.register(intakeRoutes, { sql: db.sql, ...intake });
 
+  // Shared by every API process on PostgreSQL; in memory on the embedded database (one process).
+  const limitStore = limitStoreFor(db);
   const auth = createAuth(db.prisma, {
+    rateLimitStore: limitStore.windows,
     ...api.auth,
     secret: api.auth?.secret ?? randomBytes(32).toString("base64"),
     ...(http.publicUrl && { publicUrl: http.publicUrl }),
   });
   const outbound = createOutbound(api.outbound);
   app.addHook("onClose", () => outbound.agent.close());
-  const limits = createAccountLimits(api.limits);
+  const limits = createAccountLimits(api.limits, limitStore);
   await app.register(authRoutes, { auth });
   await app.register(contactsCsvRoute, { db, auth, limits });
 

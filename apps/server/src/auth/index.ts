@@ -5,7 +5,7 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { fromNodeHeaders } from "better-auth/node";
 import type { PrismaClient } from "../generated/prisma/client";
 import { createInputHooks, type SignInThrottle } from "./input";
-import { createMemoryRateLimitStore } from "./rate-limit";
+import { createMemoryRateLimitStore, type RateLimitStore } from "./rate-limit";
 
 /** The signed-in account owner of a request. */
 export type Session = { userId: string };
@@ -28,6 +28,12 @@ export type AuthSettings = {
    * besides `trustedOrigins`, and `Secure` cookies when it is https. @default the request's own origin
    */
   publicUrl?: string;
+  /**
+   * Where sign-in attempts are counted: per client address and per account. On PostgreSQL the
+   * server passes the database's store so every API process counts against the same limits.
+   * @default a store in this process's memory
+   */
+  rateLimitStore?: RateLimitStore;
 };
 
 /**
@@ -43,6 +49,7 @@ export const CLIENT_IP_HEADER = "x-genie-client-ip";
  */
 export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
   const loginRule = { window: 60, max: settings.loginAttemptsPerMinute ?? 10 };
+  const attempts = settings.rateLimitStore ?? createMemoryRateLimitStore();
   const auth = betterAuth({
     appName: "Genie",
     secret: settings.secret,
@@ -60,14 +67,14 @@ export function createAuth(prisma: PrismaClient, settings: AuthSettings) {
     trustedOrigins: settings.publicUrl
       ? [settings.publicUrl, ...(settings.trustedOrigins ?? [])]
       : (request) => [ownOrigin(request), ...(settings.trustedOrigins ?? [])],
-    hooks: createInputHooks(settings.signInThrottle),
+    hooks: createInputHooks(attempts, settings.signInThrottle),
     rateLimit: {
       // Its default is "production only"; login attempts are limited everywhere.
       enabled: true,
       window: 60,
       max: 300,
       customRules: { "/sign-in/email": loginRule, "/sign-up/email": loginRule },
-      customStorage: createMemoryRateLimitStore(),
+      customStorage: attempts,
     },
     advanced: {
       // Explicit, because under NODE_ENV=test better-auth skips its Origin (CSRF) check by default.

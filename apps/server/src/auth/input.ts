@@ -1,7 +1,7 @@
 import { fieldErrorsOf, profileUpdateSchema, signUpSchema } from "@genie/schemas";
 import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
 import type { z } from "zod";
-import { createMemoryRateLimitStore } from "./rate-limit";
+import type { RateLimitStore } from "./rate-limit";
 
 export type SignInThrottle = {
   /** Sign-in attempts for one email address per window, from any number of client addresses. */
@@ -17,13 +17,16 @@ export const DEFAULT_SIGN_IN_THROTTLE: SignInThrottle = { max: 10, windowSeconds
  * - sign-up and update-user bodies must match the shared schemas (`signUpSchema`,
  *   `profileUpdateSchema`), exactly: a too-long name or address, control characters, or a field the
  *   dashboard never sends (`image`, `callbackURL`) is refused with 400 and the fields to fix;
- * - sign-in attempts are counted per email address, in this process's memory, on top of the limit
+ * - sign-in attempts are counted per email address in `attempts` (the database's store on PostgreSQL,
+ *   shared by every API process; memory on the embedded database), on top of the limit
  *   per client address, so spreading guesses over many addresses does not help. A successful sign-in
  *   clears the count. Someone who knows an owner's address can delay that owner's sign-in by up to a
  *   window: the price of making guessing slow.
  */
-export function createInputHooks(throttle: SignInThrottle = DEFAULT_SIGN_IN_THROTTLE) {
-  const attempts = createMemoryRateLimitStore();
+export function createInputHooks(
+  attempts: RateLimitStore,
+  throttle: SignInThrottle = DEFAULT_SIGN_IN_THROTTLE,
+) {
   const rule = { window: throttle.windowSeconds, max: throttle.max };
   return {
     before: createAuthMiddleware(async (ctx) => {
@@ -50,7 +53,7 @@ export function createInputHooks(throttle: SignInThrottle = DEFAULT_SIGN_IN_THRO
     after: createAuthMiddleware(async (ctx) => {
       if (ctx.path !== "/sign-in/email" || isAPIError(ctx.context.returned)) return;
       const key = accountKey(ctx.body);
-      if (key) attempts.reset(key);
+      if (key) await attempts.reset(key);
     }),
   };
 }
