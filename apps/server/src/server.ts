@@ -3,10 +3,9 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyServerOptions } from "fastify";
-import { type AuthSettings, createAuth } from "./auth";
+import type { AuthSettings } from "./auth";
 import type { HttpSettings, Role } from "./config";
 import { createContextFactory } from "./context";
-import { dashboardRoutes } from "./dashboard";
 import type { Database } from "./db";
 import type { DeliveryWaker } from "./delivery/contract";
 import { isAppError } from "./errors";
@@ -88,6 +87,8 @@ export async function buildServer({
 
   // Shared by every API process on PostgreSQL; in memory on the embedded database (one process).
   const limitStore = limitStoreFor(db);
+  // Loaded only by processes that serve the API: a worker never holds the auth library.
+  const { createAuth } = await import("./auth");
   const auth = createAuth(db.prisma, {
     rateLimitStore: limitStore.windows,
     ...api.auth,
@@ -123,7 +124,10 @@ export async function buildServer({
   });
 
   // The dashboard is a static SPA built by Vite; `pnpm start` builds it first.
-  if (existsSync(dashboardDir)) await app.register(dashboardRoutes, { root: dashboardDir });
+  if (existsSync(dashboardDir)) {
+    const { dashboardRoutes } = await import("./dashboard");
+    await app.register(dashboardRoutes, { root: dashboardDir });
+  }
 
   return app;
 }

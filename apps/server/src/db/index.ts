@@ -1,9 +1,7 @@
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { PrismaPg } from "@prisma/adapter-pg";
+import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { Config } from "../config";
 import { PrismaClient } from "../generated/prisma/client";
 import { acquireDataDirLock } from "./data-dir-lock";
@@ -96,6 +94,9 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
       cause: error,
     });
   }
+  // Each database's driver adapter is loaded only where it is used: PGlite's alone is megabytes of
+  // JavaScript a PostgreSQL process would hold for nothing.
+  const { PrismaPg } = await import("@prisma/adapter-pg");
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
@@ -125,6 +126,7 @@ async function openPGlite(dataDir: string): Promise<OpenedDatabase> {
     makePrivate(dataDir);
     const runner = pgliteRunner(pglite);
     await applyMigrations(runner);
+    const { PrismaPGlite } = await import("pglite-prisma-adapter");
     // biome-ignore lint/suspicious/noExplicitAny: pglite-prisma-adapter's types lag Prisma 6.19.
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as any });
     return {
@@ -160,6 +162,7 @@ function pgliteRunner(pglite: PGlite): SqlRunner {
  * later start would try to open: it starts over.
  */
 async function openOrBuildPGlite(dataDir: string): Promise<PGlite> {
+  const { PGlite } = await import("@electric-sql/pglite");
   const final = path.join(dataDir, "pglite");
   if (!exists(final)) {
     const partial = path.join(dataDir, "pglite.partial");
