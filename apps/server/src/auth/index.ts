@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@genie/schemas";
+import { prismaAdapter } from "better-auth/adapters/prisma";
 // The minimal entry leaves out Kysely and its dialects (about 12 MiB resident): Genie reaches the
 // database through Prisma's adapter only.
 import { betterAuth } from "better-auth/minimal";
-import { prismaAdapter } from "better-auth/adapters/prisma";
 import { fromNodeHeaders } from "better-auth/node";
 import type { PrismaClient } from "../generated/prisma/client";
 import { createInputHooks, type SignInThrottle } from "./input";
