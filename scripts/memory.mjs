@@ -5,6 +5,7 @@
 // (VmHWM), and the whole process tree's (a tsx wrapper included).
 //
 // Usage: node scripts/memory.mjs [--database pglite|postgres] [--runner build|source] [--idle 30]
+//                              [--node-flags=--max-semi-space-size=4]
 //   postgres needs PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres);
 //   a fresh database is created there and dropped at the end. `--runner build` needs `pnpm build` first
 //   (`pnpm start` does it). Every request goes to 127.0.0.1; the burst is bounded (300 requests).
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     runner: { type: "string", default: "build" },
     idle: { type: "string", default: "30" },
     burst: { type: "string", default: "300" },
+    // V8 flags for the build runner, to compare settings (e.g. "--max-semi-space-size=4").
+    "node-flags": { type: "string", default: "" },
   },
 });
 const idleSeconds = Number(values.idle);
@@ -53,7 +56,7 @@ if (values.database === "postgres") {
 const command =
   values.runner === "source"
     ? [path.join(root, "node_modules/.bin/tsx"), ["apps/server/src/main.ts"]]
-    : [process.execPath, ["apps/server/dist/main.mjs"]];
+    : [process.execPath, [...values["node-flags"].split(" ").filter(Boolean), "apps/server/dist/main.mjs"]];
 const child = spawn(command[0], command[1], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
 let output = "";
 child.stdout.on("data", (chunk) => (output += chunk));
