@@ -25,8 +25,8 @@ const { values } = parseArgs({
     runner: { type: "string", default: "build" },
     idle: { type: "string", default: "30" },
     burst: { type: "string", default: "300" },
-    // V8 flags for the build runner, to compare settings (e.g. "--max-semi-space-size=4").
-    "node-flags": { type: "string", default: "" },
+    // V8 flags for the build runner. @default those of `pnpm start` (the root package.json)
+    "node-flags": { type: "string" },
   },
 });
 const idleSeconds = Number(values.idle);
@@ -53,10 +53,12 @@ if (values.database === "postgres") {
   env.GENIE_ENCRYPTION_KEY = "bWVtb3J5LXNjcmlwdC1lbmNyeXB0aW9uLWtleS0zMmI=";
 }
 
+const startScript = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts.start;
+const nodeFlags = values["node-flags"] ?? /node ((?:--\S+ )*)apps\/server\/dist\/main\.mjs/.exec(startScript)?.[1] ?? "";
 const command =
   values.runner === "source"
     ? [path.join(root, "node_modules/.bin/tsx"), ["apps/server/src/main.ts"]]
-    : [process.execPath, [...values["node-flags"].split(" ").filter(Boolean), "apps/server/dist/main.mjs"]];
+    : [process.execPath, [...nodeFlags.split(" ").filter(Boolean), "apps/server/dist/main.mjs"]];
 const child = spawn(command[0], command[1], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
 let output = "";
 child.stdout.on("data", (chunk) => (output += chunk));

@@ -55,7 +55,7 @@ if grep -E '(^|[/ ])tsx( |$)|/tsx/|tsx/dist' <<<"$processes"; then
   echo "a tsx process runs in the server's tree" >&2
   exit 1
 fi
-if ! grep -q 'node apps/server/dist/main.mjs' <<<"$processes"; then
+if ! grep -qE 'node (--[^ ]+ )*apps/server/dist/main.mjs' <<<"$processes"; then
   echo "the compiled server (node apps/server/dist/main.mjs) is not running" >&2
   exit 1
 fi
