@@ -54,7 +54,8 @@ if (values.database === "postgres") {
 }
 
 const startScript = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts.start;
-const nodeFlags = values["node-flags"] ?? /node ((?:--\S+ )*)apps\/server\/dist\/main\.mjs/.exec(startScript)?.[1] ?? "";
+const nodeFlags =
+  values["node-flags"] ?? /node ((?:--\S+ )*)apps\/server\/dist\/main\.mjs/.exec(startScript)?.[1] ?? "";
 const command =
   values.runner === "source"
     ? [path.join(root, "node_modules/.bin/tsx"), ["apps/server/src/main.ts"]]
