@@ -2,7 +2,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { assertUrlAllowed } from "@genie/webhook-core";
 import { z } from "zod";
-import { publicUrlProblem, type TrustProxy, trustProxyOf } from "./http/settings";
+import { publicUrlProblem, type TrustProxy, trustProxyOf } from "./settings/http";
 
 /** Which parts of Genie a process runs: the HTTP API, the delivery worker, or both. */
 export const ROLES = ["all", "api", "worker"] as const;

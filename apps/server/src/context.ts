@@ -4,7 +4,7 @@ import type { Database } from "./db";
 import type { DeliveryWaker } from "./delivery/contract";
 import { type AccountLimits, NO_ACCOUNT_LIMITS } from "./limits";
 import type { LiveFeed } from "./live/feed";
-import { DEFAULT_OUTBOUND, type Outbound } from "./services/outbound";
+import { DEFAULT_OUTBOUND, type Outbound } from "./settings/outbound";
 
 export type ContextOptions = {
   db: Database;

@@ -1,6 +1,6 @@
 import type { Session } from "./auth";
-import { createMemoryRateLimitStore } from "./auth/rate-limit";
 import { AppError } from "./errors";
+import { createMemoryLimitStore, type LimitStore } from "./limit-store";
 
 /** How often one account may start an expensive operation, and how many it may have running at once. */
 export type Limit = { perMinute: number; concurrent: number };
@@ -31,52 +31,47 @@ export const DEFAULT_ACCOUNT_LIMITS: Record<LimitedOperation, Limit> = {
 export type AccountLimits = {
   /**
    * Counts one start of `operation` for the account, or refuses it with TOO_MANY_REQUESTS (429) and a
-   * message saying which limit and when to retry. The returned function ends the operation (once).
+   * message saying which limit and when to retry. The returned function ends the operation (once);
+   * it resolves when the account's slot is free again.
    */
-  acquire(operation: LimitedOperation, userId: string): Promise<() => void>;
+  acquire(operation: LimitedOperation, userId: string): Promise<() => Promise<void>>;
   /** `fn` under the account's limit for `operation`. */
   run<T>(operation: LimitedOperation, userId: string, fn: () => Promise<T>): Promise<T>;
 };
 
 /**
- * Per-account limits in this process's memory: behind several API processes an account gets each
- * limit once per process (the README says so).
+ * Per-account limits counted in `store`: the database's on PostgreSQL, so an account gets each limit
+ * once whatever number of API processes serve it; this process's memory on the embedded database.
  */
-export function createAccountLimits(overrides: Partial<Record<LimitedOperation, Limit>> = {}): AccountLimits {
+export function createAccountLimits(
+  overrides: Partial<Record<LimitedOperation, Limit>> = {},
+  store: LimitStore = createMemoryLimitStore(),
+): AccountLimits {
   const limits = { ...DEFAULT_ACCOUNT_LIMITS, ...overrides };
-  const starts = createMemoryRateLimitStore();
-  const running = new Map<string, number>();
-  const end = (key: string) => {
-    const count = (running.get(key) ?? 1) - 1;
-    if (count > 0) running.set(key, count);
-    else running.delete(key);
-  };
 
   async function acquire(operation: LimitedOperation, userId: string) {
     const { perMinute, concurrent } = limits[operation];
     const what = OPERATIONS[operation];
     const key = `${operation}:${userId}`;
-    const current = running.get(key) ?? 0;
-    if (current >= concurrent) {
+    // The slot first: a refused start then costs nothing of the minute's allowance.
+    const release = await store.leases.acquire(key, concurrent);
+    if (!release) {
       throw refusal(
         `Too many ${what} at once for this account (at most ${concurrent}): wait for one to finish.`,
       );
     }
-    // Counted as running before the await, so concurrent calls cannot all pass the check above.
-    running.set(key, current + 1);
-    const { allowed, retryAfter } = await starts.consume(key, { window: 60, max: perMinute });
-    if (!allowed) {
-      end(key);
-      throw refusal(
-        `Too many ${what} for this account (at most ${perMinute} a minute): try again in ${retryAfter ?? 60} s.`,
-      );
+    try {
+      const { allowed, retryAfter } = await store.windows.consume(key, { window: 60, max: perMinute });
+      if (!allowed) {
+        throw refusal(
+          `Too many ${what} for this account (at most ${perMinute} a minute): try again in ${retryAfter ?? 60} s.`,
+        );
+      }
+    } catch (error) {
+      await release();
+      throw error;
     }
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      end(key);
-    };
+    return release;
   }
 
   return {
@@ -86,7 +81,7 @@ export function createAccountLimits(overrides: Partial<Record<LimitedOperation, 
       try {
         return await fn();
       } finally {
-        release();
+        await release();
       }
     },
   };
@@ -94,7 +89,7 @@ export function createAccountLimits(overrides: Partial<Record<LimitedOperation, 
 
 /** For callers that build a context themselves (tests): nothing is limited. */
 export const NO_ACCOUNT_LIMITS: AccountLimits = {
-  acquire: async () => () => {},
+  acquire: async () => async () => {},
   run: (_operation, _userId, fn) => fn(),
 };
 

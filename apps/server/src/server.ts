@@ -3,27 +3,33 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyServerOptions } from "fastify";
-import { type AuthMail, type AuthSettings, createAuth } from "./auth";
+import type { AuthMail, AuthSettings } from "./auth";
 import type { HttpSettings, Role } from "./config";
 import { createContextFactory } from "./context";
-import { dashboardRoutes } from "./dashboard";
 import type { Database } from "./db";
 import type { DeliveryWaker } from "./delivery/contract";
 import { isAppError } from "./errors";
-import { DEFAULT_HTTP_SETTINGS, securityHeaders, serverOptionsOf } from "./http/security";
+import {
+  DEFAULT_HTTP_SETTINGS,
+  refuseMalformedHost,
+  securityHeaders,
+  serverOptionsOf,
+} from "./http/security";
+import { limitStoreFor } from "./limit-store";
 import { createAccountLimits, type Limit, type LimitedOperation } from "./limits";
 import { startLiveFeed } from "./live/feed";
 import { createMetrics, type Metrics } from "./metrics";
 import { type AppRouter, appRouter } from "./routers/_app";
 import { authRoutes } from "./routes/auth";
 import { contactsCsvRoute } from "./routes/contacts-csv";
-import { restErrorHandler } from "./routes/errors";
+import { notFoundHandler, restErrorHandler } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { type IntakeOptions, intakeRoutes } from "./routes/intake";
 import { metricsRoutes } from "./routes/metrics";
 import { unsubscribeRoutes } from "./routes/unsubscribe";
 import { sdkRoutes } from "./sdk";
 import { createOutbound, type OutboundSettings } from "./services/outbound";
+import { MAX_BATCH_SIZE } from "./settings/trpc";
 
 const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist", import.meta.url));
 const SDK_DIST = fileURLToPath(new URL("../../../packages/form-sdk/dist/browser", import.meta.url));
@@ -52,7 +58,10 @@ export type ServerOptions = {
     outbound?: OutboundSettings;
     /** The delivery worker of this process, woken for redeliveries. */
     worker?: DeliveryWaker;
-    /** Per-account limits of expensive procedures, per process. @default DEFAULT_ACCOUNT_LIMITS */
+    /**
+     * Per-account limits of expensive procedures, counted in the database on PostgreSQL (shared by
+     * every API process) and in memory on the embedded database. @default DEFAULT_ACCOUNT_LIMITS
+     */
     limits?: Partial<Record<LimitedOperation, Limit>>;
     /** How long logs are kept (config.retentionDays), for the logs page to say. @default 30 */
     retentionDays?: number;
@@ -88,8 +97,10 @@ export async function buildServer({
 }: ServerOptions) {
   const app = Fastify({ logger, ...serverOptionsOf(http) });
   await securityHeaders(app, { publicUrl: http.publicUrl });
+  refuseMalformedHost(app);
   // Inherited by every REST route registered below; tRPC answers its own errors.
   app.setErrorHandler(restErrorHandler);
+  app.setNotFoundHandler(notFoundHandler);
   await app.register(healthRoutes, { db });
   // The live delivery log (live/feed.ts): every role runs it, since the process that records an
   // attempt may not be the one serving the tab. Closed first on shutdown: open tabs' streams end at
@@ -101,7 +112,12 @@ export async function buildServer({
 
   await app.register(intakeRoutes, { sql: db.sql, metrics, ...intake });
 
+  // Shared by every API process on PostgreSQL; in memory on the embedded database (one process).
+  const limitStore = limitStoreFor(db);
+  // Loaded only by processes that serve the API: a worker never holds the auth library.
+  const { createAuth } = await import("./auth");
   const auth = createAuth(db.prisma, {
+    rateLimitStore: limitStore.windows,
     ...api.auth,
     secret: api.auth?.secret ?? randomBytes(32).toString("base64"),
     ...(http.publicUrl && { publicUrl: http.publicUrl }),
@@ -109,7 +125,7 @@ export async function buildServer({
   });
   const outbound = createOutbound(api.outbound);
   app.addHook("onClose", () => outbound.agent.close());
-  const limits = createAccountLimits(api.limits);
+  const limits = createAccountLimits(api.limits, limitStore);
   await app.register(authRoutes, { auth });
   await app.register(unsubscribeRoutes, { db });
   await app.register(contactsCsvRoute, { db, auth, limits });
@@ -118,6 +134,7 @@ export async function buildServer({
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
+      maxBatchSize: MAX_BATCH_SIZE,
       createContext: createContextFactory(db, {
         auth,
         outbound,
@@ -138,9 +155,12 @@ export async function buildServer({
   });
 
   // The form SDK's <script> files (read per request, so a build made after start is served) and the
-  // dashboard (a static SPA built by Vite): `pnpm start` builds both.
+  // dashboard (a static SPA built by Vite, loaded only where it was built): `pnpm start` builds both.
   await app.register(sdkRoutes, { root: sdkDir });
-  if (existsSync(dashboardDir)) await app.register(dashboardRoutes, { root: dashboardDir });
+  if (existsSync(dashboardDir)) {
+    const { dashboardRoutes } = await import("./dashboard");
+    await app.register(dashboardRoutes, { root: dashboardDir });
+  }
 
   return app;
 }

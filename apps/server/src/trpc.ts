@@ -3,6 +3,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context";
 import { INTERNAL_ERROR_MESSAGE, isAppError } from "./errors";
+import { MAX_BATCH_SIZE, TRPC_BATCH_TOO_LARGE } from "./settings/trpc";
 
 // The only place tRPC is initialised: everything else builds on these exports.
 const t = initTRPC.context<Context>().create({
@@ -19,20 +20,27 @@ const t = initTRPC.context<Context>().create({
     // An unexpected error's message may carry SQL, file paths or a receiver's words: the server's log
     // has it (see onError in server.ts), the caller gets a message that says what to do.
     const internal = error.code === "INTERNAL_SERVER_ERROR" && !isAppError(error.cause);
+    const batchTooLarge = error.code === "BAD_REQUEST" && error.message === TRPC_BATCH_TOO_LARGE;
     return {
       ...shape,
-      message: internal ? INTERNAL_ERROR_MESSAGE : shape.message,
+      message: internal
+        ? INTERNAL_ERROR_MESSAGE
+        : batchTooLarge
+          ? `A batch holds at most ${MAX_BATCH_SIZE} procedure calls: send fewer at once.`
+          : shape.message,
       data: {
         ...shape.data,
         // The stable machine name clients branch on (`project_not_found`, `validation_failed`): the
         // same words REST refusals carry in `error`. Messages may change; reasons do not.
         reason: internal
           ? "internal_error"
-          : isAppError(error.cause)
-            ? error.cause.reason
-            : error.cause instanceof ZodError
-              ? "validation_failed"
-              : error.code.toLowerCase(),
+          : batchTooLarge
+            ? "batch_too_large"
+            : isAppError(error.cause)
+              ? error.cause.reason
+              : error.cause instanceof ZodError
+                ? "validation_failed"
+                : error.code.toLowerCase(),
         fieldErrors:
           error.cause instanceof ZodError
             ? fieldErrorsOf(error.cause).fieldErrors

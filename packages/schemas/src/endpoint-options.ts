@@ -1,20 +1,22 @@
 // The choices of an endpoint's form, as plain data with no zod: the dashboard's first page loads them
 // without the schema library (see apps/dashboard/scripts/bundle-budget.mjs).
 
+import { RETRY_PRESETS, type RetryPresetName } from "@genie/webhook-core/retry-presets";
+
 export const CRM_KINDS = ["gohighlevel", "make", "zapier", "custom"] as const;
 export type CrmKind = (typeof CRM_KINDS)[number];
 
-export const RETRY_PRESET_NAMES = ["standard", "extended"] as const;
-export type RetryPresetName = (typeof RETRY_PRESET_NAMES)[number];
+/** The retry schedules' names, in the order the form offers them (from webhook-core's presets). */
+export const RETRY_PRESET_NAMES = Object.keys(RETRY_PRESETS) as [RetryPresetName, ...RetryPresetName[]];
+export type { RetryPresetName };
 
 /**
- * The waits before each retry of a preset, in ms, for the dashboard to spell out. The worker runs on
- * `RETRY_PRESETS` of `@genie/webhook-core` (which cannot depend on this package); a server test keeps
- * the two equal.
+ * The waits before each retry of a preset, in ms, for the dashboard to spell out: the very schedules
+ * the worker runs on, from webhook-core's import-free `retry-presets` entry.
  */
 export const RETRY_PRESET_WAITS_MS: Record<RetryPresetName, readonly number[]> = {
-  standard: [1_000, 2_000],
-  extended: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+  standard: RETRY_PRESETS.standard.delaysMs,
+  extended: RETRY_PRESETS.extended.delaysMs,
 };
 
 /** Where each CRM's webhook URL is found and what it checks: hints for the form, no separate code paths. */

@@ -29,7 +29,8 @@ tarball="$(ls "$scratch"/*.tgz)"
 contents="$(tar -tzf "$tarball")"
 echo "$contents" | sed 's/^/  /'
 for file in dist/index.mjs dist/index.cjs dist/index.d.mts dist/index.d.cts dist/web.mjs dist/web.cjs \
-  dist/web.d.mts dist/web.d.cts README.md package.json examples/node-http.ts examples/express.ts \
+  dist/web.d.mts dist/web.d.cts dist/retry-presets.mjs dist/retry-presets.cjs dist/retry-presets.d.mts \
+  dist/retry-presets.d.cts README.md package.json examples/node-http.ts examples/express.ts \
   examples/fastify.ts examples/fetch.ts examples/hex.ts examples/send-test-webhook.ts; do
   grep -qx "package/$file" <<<"$contents" || { echo "missing from tarball: $file" >&2; exit 1; }
 done
@@ -40,14 +41,20 @@ if grep -q '"./src/' <<<"$manifest"; then echo "exports still point at src/ (pub
 # The web entry must stay free of Node built-ins and undici, or edge runtimes cannot load it.
 # Statements only (line start): JSDoc examples in the bundle mention the package by name.
 imports_of() { tar -xOzf "$tarball" "package/dist/$1" | grep -E '^(import|export) ' | grep -oE 'from "[^"]+"' || true; }
-web_imports="$(imports_of web.mjs)"
-for chunk in $(grep -oE '\./[A-Za-z0-9_-]+\.mjs' <<<"$web_imports" | sort -u); do
-  web_imports+=$'\n'"$(imports_of "${chunk#./}")"
-done
-if grep -vE 'from "\./' <<<"$web_imports" | grep -q .; then
-  echo "the web entry imports: $(grep -vE 'from "\./' <<<"$web_imports")" >&2
-  exit 1
-fi
+# Every import of an entry and of the chunks it pulls in, other than those chunks themselves.
+outside_imports_of() {
+  local found
+  found="$(imports_of "$1")"
+  for chunk in $(grep -oE '\./[A-Za-z0-9_-]+\.mjs' <<<"$found" | sort -u); do
+    found+=$'\n'"$(imports_of "${chunk#./}")"
+  done
+  grep -vE 'from "\./' <<<"$found" | grep . || true
+}
+web_imports="$(outside_imports_of web.mjs)"
+if [ -n "$web_imports" ]; then echo "the web entry imports: $web_imports" >&2; exit 1; fi
+# The retry presets are plain data for browser bundles (the dashboard, through @genie/schemas).
+preset_imports="$(outside_imports_of retry-presets.mjs)"
+if [ -n "$preset_imports" ]; then echo "the retry-presets entry imports: $preset_imports" >&2; exit 1; fi
 
 step "install into $scratch/app (npm)"
 mkdir "$scratch/app"
@@ -60,12 +67,14 @@ cat >esm.mjs <<'JS'
 import assert from "node:assert/strict";
 import { createSsrfGuardedAgent, createWebhookVerifier, deliverOnce, generateSecret, GENIE_USER_AGENT, nextRetryDelay, RETRY_PRESETS, signWebhook } from "@genie/webhook-core";
 import * as web from "@genie/webhook-core/web";
+import { RETRY_PRESETS as PRESETS } from "@genie/webhook-core/retry-presets";
 const secret = generateSecret();
 const body = '{"event":"registration.submitted"}';
 const headers = signWebhook({ id: "msg_1", body, secrets: secret });
 assert.equal(createWebhookVerifier({ secrets: secret }).verify(body, headers).id, "msg_1");
 assert.equal((await web.verifyWebhook(body, headers, { secrets: secret })).id, "msg_1");
 assert.equal(nextRetryDelay(RETRY_PRESETS.standard, 1), 1000);
+assert.equal(PRESETS.standard, RETRY_PRESETS.standard);
 assert.equal(GENIE_USER_AGENT, "GenieAI/1.0");
 const refused = await deliverOnce({ url: "http://127.0.0.1:9/", body, dispatcher: createSsrfGuardedAgent() });
 assert.equal(refused.errorKind, "ssrf-blocked");

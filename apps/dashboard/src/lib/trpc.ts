@@ -15,9 +15,19 @@ export type Outputs = inferRouterOutputs<AppRouter>;
 export type Endpoint = Outputs["endpoints"]["list"][number];
 export type EndpointHealth = Outputs["endpoints"]["health"][number];
 
+/**
+ * The stable machine name of a refusal (`rate_limited`, `validation_failed`, `unauthorized`,
+ * `url_refused`…), the server's `error.data.reason`: branch on it, never on the words of a message.
+ */
+export function errorReason(error: unknown): string | null {
+  if (!(error instanceof TRPCClientError)) return null;
+  const reason = (error.data as { reason?: unknown } | undefined)?.reason;
+  return typeof reason === "string" ? reason : null;
+}
+
 /** True when the server said "sign in first": the session ended or was revoked. */
 export function isUnauthorized(error: unknown): boolean {
-  return error instanceof TRPCClientError && error.data?.code === "UNAUTHORIZED";
+  return errorReason(error) === "unauthorized";
 }
 
 /** The field errors of a rejected input (the server's errorFormatter adds them), by field name. */

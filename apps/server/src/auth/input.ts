@@ -2,7 +2,7 @@ import { fieldErrorsOf, profileUpdateSchema, signUpSchema } from "@genie/schemas
 import { APIError, createAuthMiddleware, getSessionFromCtx, isAPIError } from "better-auth/api";
 import type { z } from "zod";
 import { passwordProblem } from "./password-policy";
-import { createMemoryRateLimitStore } from "./rate-limit";
+import type { RateLimitStore } from "./rate-limit";
 
 export type SignInThrottle = {
   /** Sign-in attempts for one email address per window, from any number of client addresses. */
@@ -20,17 +20,20 @@ export const DEFAULT_SIGN_IN_THROTTLE: SignInThrottle = { max: 10, windowSeconds
  *   dashboard never sends (`image`, `callbackURL`) is refused with 400 and the fields to fix;
  * - a new password (sign-up, change-password, reset-password) must not be a common password nor the
  *   account's email address (auth/password-policy.ts): 400 with the reason in the field's error;
- * - sign-in attempts are counted per email address, in this process's memory, on top of the limit
+ * - sign-in attempts are counted per email address in `attempts` (the database's store on PostgreSQL,
+ *   shared by every API process; memory on the embedded database), on top of the limit
  *   per client address, so spreading guesses over many addresses does not help. A successful sign-in
  *   clears the count. Someone who knows an owner's address can delay that owner's sign-in by up to a
  *   window: the price of making guessing slow.
  */
 export function createInputHooks(
+  attempts: RateLimitStore,
   throttle: SignInThrottle = DEFAULT_SIGN_IN_THROTTLE,
   mailRule: { window: number; max: number } = { window: 15 * 60, max: 5 },
 ) {
-  const attempts = createMemoryRateLimitStore();
-  const mailRequests = createMemoryRateLimitStore();
+  // Mail requests per address share the sign-in attempts' store (keys apart by path), so every API
+  // process counts them together on PostgreSQL.
+  const mailRequests = attempts;
   const rule = { window: throttle.windowSeconds, max: throttle.max };
   return {
     before: createAuthMiddleware(async (ctx) => {
@@ -99,7 +102,7 @@ export function createInputHooks(
     after: createAuthMiddleware(async (ctx) => {
       if (ctx.path !== "/sign-in/email" || isAPIError(ctx.context.returned)) return;
       const key = accountKey(ctx.body);
-      if (key) attempts.reset(key);
+      if (key) await attempts.reset(key);
     }),
   };
 }

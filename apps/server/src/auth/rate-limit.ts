@@ -1,9 +1,14 @@
-/** The storage interface of better-auth's rate limiter (its `rateLimit.customStorage`). */
+/**
+ * The storage interface of better-auth's rate limiter (its `rateLimit.customStorage`), plus `reset`
+ * for the sign-in throttle. Fixed windows of `window` seconds, at most `max` per window and key.
+ */
 export type RateLimitStore = {
   consume(
     key: string,
     rule: { window: number; max: number },
   ): Promise<{ allowed: boolean; retryAfter: number | null }>;
+  /** Forgets a key's count, as if its window had ended. */
+  reset(key: string): Promise<void>;
 };
 
 /** Beyond this many tracked keys, expired windows are swept so memory stays bounded. */
@@ -12,16 +17,13 @@ const SWEEP_ABOVE = 10_000;
 /**
  * Fixed-window counters in this process's memory, one store per auth instance. better-auth's own
  * memory store is shared by every instance in the process, so two servers in one process (tests)
- * would count each other's attempts. Like any memory store it is per process: behind several API
- * processes a client gets the limit once per process.
+ * would count each other's attempts. Like any memory store it is per process: the embedded database
+ * uses it (one process); on PostgreSQL the limits are counted in the database (limit-store.ts).
  */
-export function createMemoryRateLimitStore(
-  now: () => number = Date.now,
-): RateLimitStore & { reset(key: string): void } {
+export function createMemoryRateLimitStore(now: () => number = Date.now): RateLimitStore {
   const windows = new Map<string, { resetAt: number; count: number }>();
   return {
-    /** Forgets a key's count, as if its window had ended. */
-    reset(key) {
+    async reset(key) {
       windows.delete(key);
     },
     async consume(key, { window, max }) {

@@ -1,4 +1,5 @@
 import { AppError } from "../errors";
+import type { SqlParams } from "./sql";
 
 /** A position in a newest-first list: the last row's (created_at, id), which is unique and indexed. */
 export type Keyset = { createdAt: Date; id: string };
@@ -25,26 +26,10 @@ function decodeCursor(cursor: string): Keyset {
 }
 
 /**
- * Numbered SQL parameters for a statement built from optional parts: `add(value)` returns `$n`.
- * Only the conditions a request uses end up in the text, so PostgreSQL plans each shape for what it
- * actually filters on (a generic `$x IS NULL OR …` plan would not use the indexes).
- */
-export function sqlParams() {
-  const values: unknown[] = [];
-  return {
-    values,
-    add(value: unknown): string {
-      values.push(value);
-      return `$${values.length}`;
-    },
-  };
-}
-
-/**
  * The condition that starts a newest-first page after `cursor`, on the (created_at, id) columns of
  * `table` (an alias, or "" for none).
  */
-export function keysetAfter(p: ReturnType<typeof sqlParams>, cursor: string, table = ""): string {
+export function keysetAfter(p: SqlParams, cursor: string, table = ""): string {
   const after = decodeCursor(cursor);
   const column = (name: string) => (table ? `${table}.${name}` : name);
   return `(${column("created_at")}, ${column("id")}) < (${p.add(after.createdAt)}::timestamptz, ${p.add(after.id)}::uuid)`;

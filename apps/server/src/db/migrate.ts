@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -17,7 +17,21 @@ export type Migration = { name: string; sql: string; checksum: string };
 
 export type MigrationStatus = { current: boolean; applied: number; pending: string[] };
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../../prisma/migrations", import.meta.url));
+/**
+ * The repository's `prisma/migrations`, found by walking up from this module: the same folder whether
+ * the server runs from source (src/db/) or from its build (dist/).
+ */
+export const MIGRATIONS_DIR = findUp(path.join("prisma", "migrations"), fileURLToPath(import.meta.url));
+
+function findUp(relative: string, from: string): string {
+  for (let dir = path.dirname(from); ; ) {
+    const candidate = path.join(dir, relative);
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no ${relative} folder above ${from}`);
+    dir = parent;
+  }
+}
 
 /** The advisory lock key the Prisma CLI takes while migrating: we take the same one, so they exclude each other. */
 const PRISMA_MIGRATE_LOCK = 72707369;

@@ -1,6 +1,7 @@
 import helmet from "@fastify/helmet";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { type HttpSettings, loadConfig } from "../config";
+import { AppError } from "../errors";
 
 /** What a server gets when no settings are passed (tests): the configuration's defaults. */
 export const DEFAULT_HTTP_SETTINGS: HttpSettings = loadConfig({}, []).http;
@@ -85,5 +86,40 @@ export async function securityHeaders(app: FastifyInstance, options: { publicUrl
     xFrameOptions: { action: "deny" },
     // Only when Genie is known to be reached over https; never for the operator's other subdomains.
     strictTransportSecurity: https ? { maxAge: 15_552_000, includeSubDomains: false } : false,
+  });
+}
+
+/**
+ * A host as RFC 9110 allows in `Host` (and `X-Forwarded-Host` from a trusted proxy): a registered name
+ * of unreserved and sub-delimiter characters (percent-escapes included), an IPv4 address, or an IPv6
+ * literal in brackets, and an optional port. Quotes, spaces, slashes and non-ASCII are not hosts.
+ */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=]+)(?::(\d{1,5}))?$/;
+
+/** Whether a request's host (absent on HTTP/1.0, which is allowed) can be part of a URL. */
+export function isValidHost(host: string | undefined): boolean {
+  if (host === undefined || host === "") return true;
+  const match = HOST.exec(host);
+  if (!match || Number(match[1] ?? 0) > 65535) return false;
+  try {
+    new URL(`http://${host}/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses a request whose host is malformed with 400 before any route runs: sign-in, tRPC and the
+ * embed snippets build URLs from it, and a host like `a"b` would otherwise fail deep inside them (500).
+ */
+export function refuseMalformedHost(app: FastifyInstance) {
+  app.addHook("onRequest", async (request, reply) => {
+    if (isValidHost(request.host)) return;
+    const refusal = new AppError("BAD_REQUEST", {
+      reason: "invalid_host",
+      userMessage: "The Host header is not a valid host name: send the address this server is reached at.",
+    });
+    return reply.code(refusal.statusCode).send(refusal.toApiError());
   });
 }

@@ -18,7 +18,8 @@ export async function contactsCsvRoute(
 ) {
   app.get("/api/contacts.csv", async (request, reply) => {
     const session = await options.auth.sessionOf(request.headers);
-    if (!session) throw new AppError("UNAUTHORIZED", { userMessage: "Sign in first." });
+    if (!session)
+      throw new AppError("UNAUTHORIZED", { reason: "unauthorized", userMessage: "Sign in first." });
     const parsed = contactFilterSchema.safeParse(request.query);
     if (!parsed.success) {
       throw new AppError("BAD_REQUEST", {

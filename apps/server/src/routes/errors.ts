@@ -1,6 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AppError, INTERNAL_ERROR_MESSAGE, isAppError } from "../errors";
+import { withoutQuery } from "../logging";
 
 /**
  * The error handler of every REST route (the intake, the CSV export, sign-in): an AppError answers
@@ -18,6 +19,21 @@ export function restErrorHandler(error: FastifyError | Error, request: FastifyRe
 /** The machine name an error's answer carries (`validation_failed`, `rate_limited`, …; else `internal_error`). */
 export function reasonOf(error: FastifyError | Error): string {
   return asAppError(error)?.reason ?? "internal_error";
+}
+
+/**
+ * What any unknown path answers (and the dashboard's fallback passes on): a 404 naming the method
+ * and path. Fastify's own handler logs and answers the whole URL, query string included, and query
+ * strings carry what people searched for and tRPC input (contact emails): here only the path is kept.
+ */
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  const path = withoutQuery(request.url);
+  request.log.info({ method: request.method, path }, "route not found");
+  const refusal = new AppError("NOT_FOUND", {
+    reason: "route_not_found",
+    userMessage: `No route ${request.method} ${path}.`,
+  });
+  return reply.code(refusal.statusCode).send(refusal.toApiError());
 }
 
 function asAppError(error: FastifyError | Error): AppError | null {

@@ -6,7 +6,8 @@ import type {
   ContactView,
 } from "@genie/schemas";
 import type { Database } from "../db";
-import { keysetAfter, keysetPage, sqlParams } from "../db/keyset";
+import { keysetAfter, keysetPage } from "../db/keyset";
+import { sqlParams } from "../db/sql";
 import { notFound } from "../errors";
 import { storedFirstTouch } from "../intake/payload";
 

@@ -1,6 +1,6 @@
 import { type ById, REDELIVER_BATCH, type RedeliverFailed } from "@genie/schemas";
 import type { Database } from "../db";
-import { sqlParams } from "../db/keyset";
+import { sqlParams } from "../db/sql";
 import type { DeliveryWaker } from "../delivery/contract";
 import { AppError, notFound } from "../errors";
 
@@ -23,6 +23,7 @@ export async function redeliver(db: Database, userId: string, { id }: ById, work
     const status = await assertOwnDelivery(db, userId, id);
     if (status !== "pending") throw bodyGone();
     throw new AppError("CONFLICT", {
+      reason: "already_queued",
       userMessage: "This delivery is already queued; it will be sent shortly.",
     });
   }
@@ -74,6 +75,7 @@ export async function cancel(db: Database, userId: string, { id }: ById) {
   if (rows.length === 0) {
     const status = await assertOwnDelivery(db, userId, id);
     throw new AppError("CONFLICT", {
+      reason: "not_cancellable",
       userMessage:
         status === "pending"
           ? "This delivery is being sent right now and cannot be cancelled."

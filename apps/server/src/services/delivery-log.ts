@@ -10,7 +10,8 @@ import {
 } from "@genie/schemas";
 import { GENIE_USER_AGENT } from "@genie/webhook-core";
 import type { Database } from "../db";
-import { keysetAfter, keysetPage, sqlParams } from "../db/keyset";
+import { keysetAfter, keysetPage } from "../db/keyset";
+import { sqlParams } from "../db/sql";
 import { notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 

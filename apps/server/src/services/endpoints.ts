@@ -216,6 +216,7 @@ async function assertOwnProjects(prisma: PrismaClient, userId: string, projectId
   const missing = projectIds.filter((id) => !own.some((p) => p.id === id));
   if (missing.length > 0) {
     throw new AppError("BAD_REQUEST", {
+      reason: "project_not_found",
       userMessage: `No funnel project of yours has the id ${missing.join(", ")}.`,
       fieldErrors: { projectIds: missing.map((id) => `no funnel project of yours has the id ${id}`) },
     });
@@ -238,6 +239,7 @@ function patchHeaders(
   }
   if (Object.keys(headers).length > MAX_CUSTOM_HEADERS) {
     throw new AppError("BAD_REQUEST", {
+      reason: "too_many_headers",
       userMessage: `An endpoint has at most ${MAX_CUSTOM_HEADERS} custom headers.`,
     });
   }

@@ -1,6 +1,7 @@
 import type { ById, LogDetailView, LogList, LogSummaryView } from "@genie/schemas";
 import type { Database } from "../db";
-import { keysetAfter, keysetPage, sqlParams } from "../db/keyset";
+import { keysetAfter, keysetPage } from "../db/keyset";
+import { sqlParams } from "../db/sql";
 import { notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 

@@ -13,7 +13,7 @@ import { sendingCredentials } from "../delivery/store";
 import { isAppError, notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 import { serializeWebhook } from "../intake/payload";
-import type { Outbound } from "./outbound";
+import type { Outbound } from "../settings/outbound";
 import { checkReceiverUrl } from "./url-check";
 
 /**

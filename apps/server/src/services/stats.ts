@@ -1,7 +1,7 @@
 import type { StatsQuery, StatsView } from "@genie/schemas";
 import { DELIVERY_STATUSES } from "@genie/schemas";
 import type { Database } from "../db";
-import { sqlParams } from "../db/keyset";
+import { sqlParams } from "../db/sql";
 
 type BucketRow = {
   at: Date | string;

@@ -31,6 +31,7 @@ export async function checkReceiverUrl(url: string, allow: readonly string[]): P
 
 function refused(reason: string, cause?: unknown): AppError {
   return new AppError("BAD_REQUEST", {
+    reason: "url_refused",
     userMessage: `This URL cannot receive webhooks (${reason}). Use a public http(s) address.`,
     cause,
   });
