@@ -93,6 +93,7 @@ export async function buildServer({
         auth,
         outbound,
         limits,
+        ...(api.auth?.trustedOrigins && { trustedOrigins: api.auth.trustedOrigins }),
         ...(api.worker && { worker: api.worker }),
         ...(api.retentionDays && { retentionDays: api.retentionDays }),
         ...(http.publicUrl && { publicUrl: http.publicUrl }),

@@ -4,6 +4,7 @@ import { type ContextOptions, createContextInner } from "../../src/context";
 import type { Database } from "../../src/db";
 import type { PrismaClient } from "../../src/generated/prisma/client";
 import { appRouter } from "../../src/routers/_app";
+import { verifyApiKey } from "../../src/services/api-keys";
 import { createCallerFactory } from "../../src/trpc";
 
 const createCaller = createCallerFactory(appRouter);
@@ -26,6 +27,9 @@ export function createApiHarness(db: Database, options: { timeoutMs?: number } =
     notified,
     as: (userId: string | null) =>
       createCaller(createContextInner({ db, session: userId ? { userId } : null, ...extra })),
+    /** Calls procedures with an API key, as the HTTP adapter would after reading Authorization. */
+    withKey: async (key: string) =>
+      createCaller(createContextInner({ db, session: null, apiKey: await verifyApiKey(db, key), ...extra })),
     close: () => agent.close(),
   };
 }
@@ -55,11 +59,12 @@ export type Activity = {
   contactEmail: string;
   deliveryIds: { failed: string; pending: string };
   logIds: string[];
+  apiKeyId: string;
 };
 
 /**
  * One of everything an account owns: an endpoint mid-rotation with a custom header, a project with a
- * page, a contact, a failed delivery with two logged attempts, and a pending delivery.
+ * page, a contact, a failed delivery with two logged attempts, a pending delivery, and an API key.
  */
 export async function seedActivity(prisma: PrismaClient, userId: string): Promise<Activity> {
   const endpoint = await prisma.webhookEndpoint.create({
@@ -135,7 +140,17 @@ export async function seedActivity(prisma: PrismaClient, userId: string): Promis
     });
     logIds.push(log.id);
   }
+  const apiKey = await prisma.apiKey.create({
+    data: {
+      userId,
+      name: "Seeded",
+      scope: "write",
+      lookupId: randomUUID().replace(/-/g, "").slice(0, 24),
+      secretHash: "0".repeat(64),
+    },
+  });
   return {
+    apiKeyId: apiKey.id,
     endpointId: endpoint.id,
     projectId: project.id,
     pageId: page.id,
