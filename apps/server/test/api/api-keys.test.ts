@@ -244,7 +244,12 @@ for (const mode of DATABASE_MODES) {
       });
 
       test("a multipart form post with the cookie is refused, from another origin or none", async () => {
-        for (const headers of [{ origin: "http://evil.example" }, { "sec-fetch-site": "same-site" }, {}]) {
+        const variants: Record<string, string>[] = [
+          { origin: "http://evil.example" },
+          { "sec-fetch-site": "same-site" },
+          {},
+        ];
+        for (const headers of variants) {
           const form = new FormData();
           form.set("name", "Forged");
           const response = await fetch(`${url}/trpc/funnels.create`, {
