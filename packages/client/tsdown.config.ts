@@ -1,0 +1,11 @@
+import { defineConfig } from "tsdown";
+
+export default defineConfig({
+  entry: { index: "src/index.ts" },
+  format: ["esm", "cjs"],
+  dts: true,
+  // Web APIs only (fetch): the same build runs on Node 20+, Bun, Deno and edge runtimes.
+  platform: "neutral",
+  // @trpc/client and @trpc/server stay dependencies, resolved by the user's package manager.
+  external: [/^@trpc\//],
+});
