@@ -6,6 +6,4 @@ export default defineConfig({
   dts: true,
   // Web APIs only (fetch): the same build runs on Node 20+, Bun, Deno and edge runtimes.
   platform: "neutral",
-  // @trpc/client and @trpc/server stay dependencies, resolved by the user's package manager.
-  external: [/^@trpc\//],
 });
