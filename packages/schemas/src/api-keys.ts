@@ -1,9 +1,6 @@
 import { z } from "zod";
+import { API_KEY_SCOPES } from "./api-key-scopes";
 import { storableText, timestampSchema } from "./common";
-
-/** What a key may do: `read` calls queries only, `write` queries and mutations. */
-export const API_KEY_SCOPES = ["read", "write"] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** apiKeys.create: a name to recognise the key by, and what it may do. */
 export const apiKeyCreateSchema = z.strictObject({

@@ -7,6 +7,7 @@
 // `limits.ts`, `text.ts` and `endpoint-options.ts` import no zod: the browser SDK and the dashboard's
 // first page take their limits and choices from them without loading the schema library.
 export * from "./accounts";
+export * from "./api-key-scopes";
 export * from "./api-keys";
 export * from "./common";
 export * from "./contacts";

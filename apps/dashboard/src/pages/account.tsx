@@ -4,6 +4,7 @@ import { type FormEvent, useState } from "react";
 import { SchemaForm } from "../components/form";
 import { useToast } from "../components/toast";
 import { Badge, Button, Field, LoadError, Loading, PageHeader, Section } from "../components/ui";
+import { ApiKeysSection } from "../features/account/api-keys";
 import { authClient, signOut } from "../lib/auth";
 import { type FieldErrors, validate } from "../lib/form";
 import { dateTime, timeAgo } from "../lib/format";
@@ -29,11 +30,15 @@ async function unwrap<T>(
 export function AccountPage() {
   return (
     <>
-      <PageHeader title="Account" description="Your name, your password and where you are signed in." />
+      <PageHeader
+        title="Account"
+        description="Your name, your password, where you are signed in and your API keys."
+      />
       <div className="space-y-6">
         <NameSection />
         <PasswordSection />
         <SessionsSection />
+        <ApiKeysSection />
         <SignOutSection />
       </div>
     </>
