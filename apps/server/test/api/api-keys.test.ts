@@ -1,8 +1,12 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createContextInner } from "../../src/context";
 import type { DatabaseMode } from "../../src/db";
 import { UNAUTHORIZED_MESSAGE } from "../../src/errors";
+import { appRouter } from "../../src/routers/_app";
 import { verifyApiKey } from "../../src/services/api-keys";
+import { createCallerFactory } from "../../src/trpc";
+import { createOwner } from "../support/api";
 import { DATABASE_MODES, isModeAvailable } from "../support/databases";
 import { httpClient, openTestServers } from "../support/http";
 
@@ -298,7 +302,7 @@ for (const mode of DATABASE_MODES) {
   });
 }
 
-describe("verifyApiKey on hostile input", () => {
+describe("API keys on hostile input", () => {
   const mode: DatabaseMode = "pglite";
   let servers: Awaited<ReturnType<typeof openTestServers>>;
   beforeAll(async () => {
@@ -323,6 +327,65 @@ describe("verifyApiKey on hostile input", () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe("hostile names and idempotency keys", () => {
+  let servers: Awaited<ReturnType<typeof openTestServers>>;
+  let userId: string;
+  const createCaller = createCallerFactory(appRouter);
+  const callerWith = (idempotencyKey: string | null) =>
+    createCaller(createContextInner({ db: servers.db, session: { userId }, idempotencyKey }));
+  /** A refusal must be a 400 that names the problem; anything else (a 500 above all) fails. */
+  const reasonOf = (error: unknown) => {
+    const e = error as { code?: string; cause?: { reason?: string } };
+    expect(e.code).toBe("BAD_REQUEST");
+    return e.cause?.reason ?? "validation_failed";
+  };
+
+  beforeAll(async () => {
+    servers = await openTestServers("pglite");
+    userId = await createOwner(servers.db.prisma, "Hostile");
+  });
+  afterAll(async () => {
+    await servers?.close();
+  });
+
+  test("any key name is stored as given (trimmed) or refused as invalid input, never a server error", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.string({ maxLength: 300 })),
+        async (name) => {
+          const result = await callerWith(null)
+            .apiKeys.create({ name, scope: "read" })
+            .catch((error: unknown) => ({ refused: reasonOf(error) }));
+          if ("refused" in result) expect(result.refused).toBe("validation_failed");
+          else expect(result.apiKey.name).toBe(name.trim());
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test("any Idempotency-Key either keys the create or is refused as invalid, never a server error", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.string({ maxLength: 300 })),
+        async (key) => {
+          const caller = callerWith(key);
+          const first = await caller.funnels
+            .create({ name: "Hostile key" })
+            .catch((error: unknown) => ({ refused: reasonOf(error) }));
+          if ("refused" in first) {
+            expect(first.refused).toBe("invalid_idempotency_key");
+            return;
+          }
+          const again = await caller.funnels.create({ name: "Hostile key" });
+          expect(again.id).toBe(first.id);
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });
