@@ -22,6 +22,10 @@ test("an API key is created and copied on the account page, works from a script,
   server,
 }) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  const consoleErrors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") consoleErrors.push(message.text());
+  });
   await signUp(page, newAccount());
   await page.goto("/account");
   const section = page.locator("section").filter({ has: page.getByRole("heading", { name: "API keys" }) });
@@ -79,4 +83,5 @@ test("an API key is created and copied on the account page, works from a script,
   const refused = await listEndpointsWith(server.url, key);
   expect(refused.status).toBe(401);
   expect(refused.body.error?.data.reason).toBe("unauthorized");
+  expect(consoleErrors).toEqual([]);
 });
