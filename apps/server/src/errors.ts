@@ -76,3 +76,6 @@ export function notFound(what: string): AppError {
 /** What every unexpected failure answers: the cause goes to the server's log, never to the caller. */
 export const INTERNAL_ERROR_MESSAGE =
   "Something went wrong on our side; nothing was changed. Please try again.";
+
+/** What a request without a valid credential (no session, no key, or an unknown or revoked key) hears. */
+export const UNAUTHORIZED_MESSAGE = "Sign in first, or send a valid API key.";

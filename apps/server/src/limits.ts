@@ -12,6 +12,7 @@ const OPERATIONS = {
   endpointSave: "endpoint saves",
   stats: "statistics queries",
   contactsExport: "contact exports",
+  apiKeyRequests: "requests with this API key",
 } as const;
 export type LimitedOperation = keyof typeof OPERATIONS;
 
@@ -26,6 +27,8 @@ export const DEFAULT_ACCOUNT_LIMITS: Record<LimitedOperation, Limit> = {
   endpointSave: { perMinute: 30, concurrent: 3 },
   stats: { perMinute: 60, concurrent: 3 },
   contactsExport: { perMinute: 10, concurrent: 2 },
+  // Counted per key, not per account (trpc.ts): a script's steady use, not a flood.
+  apiKeyRequests: { perMinute: 600, concurrent: 10 },
 };
 
 export type AccountLimits = {

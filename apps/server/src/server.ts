@@ -139,6 +139,7 @@ export async function buildServer({
         auth,
         outbound,
         limits,
+        ...(api.auth?.trustedOrigins && { trustedOrigins: api.auth.trustedOrigins }),
         ...(api.worker && { worker: api.worker }),
         ...(api.retentionDays && { retentionDays: api.retentionDays }),
         live,

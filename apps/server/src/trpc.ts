@@ -2,7 +2,7 @@ import { fieldErrorsOf } from "@genie/schemas";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context";
-import { INTERNAL_ERROR_MESSAGE, isAppError } from "./errors";
+import { AppError, INTERNAL_ERROR_MESSAGE, isAppError, UNAUTHORIZED_MESSAGE } from "./errors";
 import { MAX_BATCH_SIZE, TRPC_BATCH_TOO_LARGE } from "./settings/trpc";
 
 // The only place tRPC is initialised: everything else builds on these exports.
@@ -65,8 +65,39 @@ const mapAppErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(mapAppErrors);
 
-/** A procedure only a signed-in account owner may call; below it `ctx.session` is never null. */
-export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
-  return next({ ctx: { ...ctx, session: ctx.session } });
+/**
+ * A procedure only an account owner may call, signed in or with an API key; below it `ctx.session`
+ * is never null. A mutation made with the session cookie must come from the dashboard's own origin
+ * (context.ts); one made with a key needs a `write` key. Requests with a key count against the key's
+ * limit (limits.ts).
+ */
+export const protectedProcedure = publicProcedure.use(({ ctx, type, next }) => {
+  // The same words for a missing, unknown or revoked key: which one it was is not disclosed.
+  const { session } = ctx;
+  if (!session) throw new TRPCError({ code: "UNAUTHORIZED", message: UNAUTHORIZED_MESSAGE });
+  if (type === "mutation" && ctx.apiKey?.scope === "read") {
+    throw new AppError("FORBIDDEN", {
+      reason: "api_key_read_only",
+      userMessage: "This API key may only read: changes need a key with the write scope.",
+    });
+  }
+  if (type === "mutation" && !ctx.apiKey && !ctx.sameOrigin) {
+    throw new AppError("FORBIDDEN", {
+      reason: "cross_origin_refused",
+      userMessage: "Changes with the session cookie are accepted from the dashboard's own origin only.",
+    });
+  }
+  const below = () => next({ ctx: { ...ctx, session } });
+  return ctx.apiKey ? ctx.limits.run("apiKeyRequests", ctx.apiKey.keyId, below) : below();
+});
+
+/** The account, its password and its API keys: the signed-in owner only, never an API key. */
+export const sessionProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (ctx.apiKey) {
+    throw new AppError("FORBIDDEN", {
+      reason: "api_key_not_allowed",
+      userMessage: "API keys cannot manage the account or its keys: sign in to the dashboard.",
+    });
+  }
+  return next();
 });

@@ -8,6 +8,8 @@
 // first page take their limits and choices from them without loading the schema library.
 export * from "./account-mail";
 export * from "./accounts";
+export * from "./api-key-scopes";
+export * from "./api-keys";
 export * from "./common";
 export * from "./contacts";
 export * from "./deliveries";

@@ -4,6 +4,7 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@genie/schemas";
 import { z } from "zod";
 
 export {
+  apiKeyCreateSchema,
   endpointCreateSchema,
   endpointUpdateSchema,
   sendTestSchema,

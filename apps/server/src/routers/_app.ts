@@ -1,5 +1,6 @@
 import { router } from "../trpc";
 import { accountRouter } from "./account";
+import { apiKeysRouter } from "./api-keys";
 import { contactsRouter } from "./contacts";
 import { deliveriesRouter } from "./deliveries";
 import { endpointsRouter } from "./endpoints";
@@ -13,6 +14,7 @@ import { webhooksRouter } from "./webhooks";
 export const appRouter = router({
   system: systemRouter,
   account: accountRouter,
+  apiKeys: apiKeysRouter,
   endpoints: endpointsRouter,
   funnels: funnelsRouter,
   logs: logsRouter,

@@ -8,16 +8,16 @@ import {
 import { z } from "zod";
 import * as account from "../services/account";
 import * as accountMail from "../services/account-mail";
-import { protectedProcedure, publicProcedure, router } from "../trpc";
+import { publicProcedure, router, sessionProcedure } from "../trpc";
 
 export const accountRouter = router({
   /** Who is signed in. Sign-up, sign-in and sign-out themselves are better-auth's, at /api/auth/*. */
-  me: protectedProcedure
+  me: sessionProcedure
     .output(accountSchema)
     .query(({ ctx }) => account.getAccount(ctx.db, ctx.session.userId)),
 
   /** Removes the account and everything it owns, after the password is confirmed. */
-  delete: protectedProcedure
+  delete: sessionProcedure
     .input(accountDeleteSchema)
     .output(z.object({ deleted: z.literal(true) }))
     .mutation(({ ctx, input }) => account.deleteAccount(ctx.db, ctx.session.userId, input)),
@@ -28,12 +28,12 @@ export const accountRouter = router({
     .query(({ ctx }) => ({ mailEnabled: ctx.mailMode !== "off", writtenToFiles: ctx.mailMode === "files" })),
 
   /** Whether mail works, whether the address is verified, and which alert mails the owner gets. */
-  mailSettings: protectedProcedure
+  mailSettings: sessionProcedure
     .output(mailSettingsSchema)
     .query(({ ctx }) => accountMail.getMailSettings(ctx.db, ctx.session.userId, ctx.mailMode !== "off")),
 
   /** Turns alert kinds (disabled, failing, recovered) on or off. */
-  updateAlerts: protectedProcedure
+  updateAlerts: sessionProcedure
     .input(alertSwitchesSchema)
     .output(mailSettingsSchema)
     .mutation(({ ctx, input }) =>
@@ -41,7 +41,7 @@ export const accountRouter = router({
     ),
 
   /** Starts a change of address: checks the password, then mails a link to the new address. */
-  changeEmail: protectedProcedure
+  changeEmail: sessionProcedure
     .input(changeEmailSchema)
     .output(z.object({ sent: z.literal(true) }))
     .mutation(({ ctx, input }) =>

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { accountLimit } from "../limits";
 import { endpointHealth } from "../services/endpoint-health";
 import * as endpoints from "../services/endpoints";
+import { idempotent } from "../services/idempotency";
 import { protectedProcedure, router } from "../trpc";
 
 /** Settings: the account's webhook endpoints. Secrets appear in full only from create and rotateSecret. */
@@ -35,7 +36,11 @@ export const endpointsRouter = router({
     .input(endpointCreateSchema)
     .output(endpointWithSecretSchema)
     .mutation(({ ctx, input }) =>
-      endpoints.createEndpoint(ctx.db, ctx.session.userId, input, ctx.outbound.ssrfAllow),
+      idempotent(ctx, "endpoints.create", input, {
+        create: () => endpoints.createEndpoint(ctx.db, ctx.session.userId, input, ctx.outbound.ssrfAllow),
+        idOf: (created) => created.endpoint.id,
+        replay: (id) => endpoints.getEndpointWithSecret(ctx.db, ctx.session.userId, { id }),
+      }),
     ),
 
   update: protectedProcedure

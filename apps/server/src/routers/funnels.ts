@@ -9,6 +9,7 @@ import {
 } from "@genie/schemas";
 import { z } from "zod";
 import * as funnels from "../services/funnels";
+import { idempotent } from "../services/idempotency";
 import { protectedProcedure, router } from "../trpc";
 
 /** Funnel projects and their pages: what registration forms belong to, with embed snippets. */
@@ -25,7 +26,13 @@ export const funnelsRouter = router({
   create: protectedProcedure
     .input(projectCreateSchema)
     .output(projectSchema)
-    .mutation(({ ctx, input }) => funnels.createProject(ctx.db, ctx.session.userId, input, ctx.publicUrl)),
+    .mutation(({ ctx, input }) =>
+      idempotent(ctx, "funnels.create", input, {
+        create: () => funnels.createProject(ctx.db, ctx.session.userId, input, ctx.publicUrl),
+        idOf: (created) => created.id,
+        replay: (id) => funnels.getProject(ctx.db, ctx.session.userId, { id }, ctx.publicUrl),
+      }),
+    ),
 
   update: protectedProcedure
     .input(projectUpdateSchema)
@@ -41,7 +48,13 @@ export const funnelsRouter = router({
     create: protectedProcedure
       .input(pageCreateSchema)
       .output(pageSchema)
-      .mutation(({ ctx, input }) => funnels.createPage(ctx.db, ctx.session.userId, input, ctx.publicUrl)),
+      .mutation(({ ctx, input }) =>
+        idempotent(ctx, "funnels.pages.create", input, {
+          create: () => funnels.createPage(ctx.db, ctx.session.userId, input, ctx.publicUrl),
+          idOf: (created) => created.id,
+          replay: (id) => funnels.getPage(ctx.db, ctx.session.userId, { id }, ctx.publicUrl),
+        }),
+      ),
 
     update: protectedProcedure
       .input(pageUpdateSchema)

@@ -146,6 +146,13 @@ export async function createEndpoint(
   return { endpoint: toEndpointView(row), secret };
 }
 
+/** An endpoint with its current secret in full: the answer a repeated idempotent create gets again. */
+export async function getEndpointWithSecret(db: Database, userId: string, { id }: ById) {
+  const row = await db.prisma.webhookEndpoint.findFirst({ where: { id, userId }, select: { secret: true } });
+  if (!row) throw notFound("Endpoint");
+  return { endpoint: await getEndpoint(db, userId, { id }), secret: openSealed(row.secret, id) };
+}
+
 /**
  * Applies a partial update. Disabling by hand records when; re-enabling clears the reason and reports
  * how many deliveries failed since the endpoint's last success, so the dashboard can offer to

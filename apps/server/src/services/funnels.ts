@@ -111,6 +111,15 @@ export async function createPage(db: Database, userId: string, input: PageCreate
   return toPageView(row, publicUrl);
 }
 
+export async function getPage(db: Database, userId: string, { id }: ById, publicUrl: string) {
+  const row = await db.prisma.funnelPage.findFirst({
+    where: { id, project: { userId } },
+    select: pageSelect,
+  });
+  if (!row) throw notFound("Page");
+  return toPageView(row, publicUrl);
+}
+
 export async function updatePage(db: Database, userId: string, input: PageUpdate, publicUrl: string) {
   const { id, ...data } = input;
   const { count } = await db.prisma.funnelPage.updateMany({ where: { id, project: { userId } }, data });

@@ -85,7 +85,7 @@ for (const mode of DATABASE_MODES) {
       const cookie = await signUp("typo@example.com");
       const response = await fetch(`${url}/trpc/endpoints.create`, {
         method: "POST",
-        headers: { "content-type": "application/json", cookie },
+        headers: { "content-type": "application/json", cookie, origin: url },
         body: JSON.stringify({ url: "not a url" }),
       });
       expect(response.status).toBe(400);

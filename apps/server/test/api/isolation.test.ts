@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../../src/db";
 import { appRouter } from "../../src/routers/_app";
+import { createApiKey } from "../../src/services/api-keys";
 import {
   type Activity,
   type ApiCaller,
@@ -83,6 +84,9 @@ const CASES: Record<string, Case> = {
         return { refused: error.message };
       }),
   ),
+  "apiKeys.list": scoped((api) => api.apiKeys.list()),
+  "apiKeys.create": scoped((api) => api.apiKeys.create({ name: "New", scope: "read" })),
+  "apiKeys.revoke": byId((api, a) => api.apiKeys.revoke({ id: a.apiKeyId })),
   "stats.overview": scoped((api) => api.stats.overview({ ...range(), bucket: "hour" })),
   "webhooks.sendTest": byId((api, a) => api.webhooks.sendTest({ endpointId: a.endpointId })),
 };
@@ -98,6 +102,11 @@ const rank = (path: string) => {
 };
 const ORDERED = Object.entries(CASES).sort(([a], [b]) => rank(a) - rank(b));
 
+/** The procedures an API key may never call: the account, its password and its keys. */
+const isSessionOnly = (path: string) => path.startsWith("account.") || path.startsWith("apiKeys.");
+/** A well-formed key that was never issued. */
+const UNKNOWN_KEY = `gk_${"0".repeat(24)}_${"A".repeat(43)}`;
+
 /** Public procedures: they answer about the server, never an account. */
 const PUBLIC = new Set(["system.health", "account.mailAvailable"]);
 
@@ -107,104 +116,127 @@ test("every procedure but the public ones (health, whether mail works) has an is
 });
 
 for (const mode of DATABASE_MODES) {
-  describe.skipIf(!isModeAvailable(mode))(`account isolation on ${mode}`, () => {
-    let db: Database;
-    let harness: ReturnType<typeof createApiHarness>;
-    let aliceId: string;
-    let alice: Activity;
-    let bob: ApiCaller;
-    let aliceBefore: unknown;
+  // Every case twice: as the dashboard calls (session cookie), and as a script does (API key).
+  for (const credential of ["session", "API key"] as const) {
+    describe.skipIf(!isModeAvailable(mode))(`account isolation on ${mode} with ${credential}`, () => {
+      let db: Database;
+      let harness: ReturnType<typeof createApiHarness>;
+      let aliceId: string;
+      let alice: Activity;
+      let bob: ApiCaller;
+      let anonymous: ApiCaller;
+      let aliceOwner: ApiCaller;
+      let aliceBefore: unknown;
+      const byKey = credential === "API key";
+      /** As `userId`: signed in, or with a new write key of theirs. */
+      const callerOf = async (userId: string) =>
+        byKey
+          ? harness.withKey((await createApiKey(db, userId, { name: "script", scope: "write" })).key)
+          : harness.as(userId);
 
-    /** Everything of Alice's that a call by someone else could have changed. */
-    const snapshot = async () => {
-      const { prisma } = db;
-      const where = { userId: aliceId };
-      return {
-        endpoints: await prisma.webhookEndpoint.findMany({ where, orderBy: { id: "asc" } }),
-        projects: await prisma.funnelProject.findMany({
-          where,
-          include: { pages: true },
-          orderBy: { id: "asc" },
-        }),
-        deliveries: await prisma.webhookDelivery.findMany({ where, orderBy: { id: "asc" } }),
-        logs: await prisma.webhookLog.count({ where }),
+      /** Everything of Alice's that a call by someone else could have changed. */
+      const snapshot = async () => {
+        const { prisma } = db;
+        const where = { userId: aliceId };
+        return {
+          endpoints: await prisma.webhookEndpoint.findMany({ where, orderBy: { id: "asc" } }),
+          projects: await prisma.funnelProject.findMany({
+            where,
+            include: { pages: true },
+            orderBy: { id: "asc" },
+          }),
+          deliveries: await prisma.webhookDelivery.findMany({ where, orderBy: { id: "asc" } }),
+          apiKeys: await prisma.apiKey.findMany({ where, orderBy: { id: "asc" } }),
+          logs: await prisma.webhookLog.count({ where }),
+        };
       };
-    };
 
-    beforeAll(async () => {
-      db = await openTestDatabase(mode);
-      harness = createApiHarness(db);
-      aliceId = await createOwner(db.prisma, "Alice");
-      alice = await seedActivity(db.prisma, aliceId);
-      const bobId = await createOwner(db.prisma, "Bob");
-      await seedActivity(db.prisma, bobId);
-      bob = harness.as(bobId);
-      aliceBefore = await snapshot();
-    });
-    afterAll(async () => {
-      await harness?.close();
-      await db?.close();
-    });
+      beforeAll(async () => {
+        db = await openTestDatabase(mode);
+        harness = createApiHarness(db);
+        aliceId = await createOwner(db.prisma, "Alice");
+        alice = await seedActivity(db.prisma, aliceId);
+        const bobId = await createOwner(db.prisma, "Bob");
+        await seedActivity(db.prisma, bobId);
+        bob = await callerOf(bobId);
+        aliceOwner = await callerOf(aliceId);
+        anonymous = byKey ? await harness.withKey(UNKNOWN_KEY) : harness.as(null);
+        aliceBefore = await snapshot();
+      });
+      afterAll(async () => {
+        await harness?.close();
+        await db?.close();
+      });
 
-    test.each(ORDERED)("%s refuses an anonymous caller with UNAUTHORIZED", async (_path, { call }) => {
-      const error = await call(harness.as(null), alice).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(TRPCError);
-      expect((error as TRPCError).code).toBe("UNAUTHORIZED");
-    });
-
-    test.each(ORDERED)("%s gives another account nothing of account A", async (_path, { kind, call }) => {
-      if (kind === "byId") {
-        const error = await call(bob, alice).catch((e: unknown) => e);
+      test.each(ORDERED)("%s refuses an anonymous caller with UNAUTHORIZED", async (_path, { call }) => {
+        const error = await call(anonymous, alice).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(TRPCError);
-        expect((error as TRPCError).code).toBe("NOT_FOUND");
-        // The same answer as for an id that exists nowhere: nothing about A is disclosed.
-        expect((error as TRPCError).message).toMatch(/ not found\.$/);
-      } else {
-        const text = JSON.stringify(await call(bob, alice));
-        const contact = await db.prisma.contact.findUniqueOrThrow({ where: { id: alice.contactId } });
-        for (const id of [
-          aliceId,
-          alice.endpointId,
-          alice.projectId,
-          alice.pageId,
-          alice.contactId,
-          contact.email,
-          ...Object.values(alice.deliveryIds),
-          ...alice.logIds,
-        ]) {
-          expect(text).not.toContain(id);
-        }
-      }
-    });
+        expect((error as TRPCError).code).toBe("UNAUTHORIZED");
+      });
 
-    test("account A's data is unchanged after everything another account tried", async () => {
-      expect(await snapshot()).toEqual(aliceBefore);
-    });
-
-    test("no response contains a full secret or header value, except create and rotate", async () => {
-      const owner = harness.as(aliceId);
-      const activity = await seedActivity(db.prisma, aliceId);
-      const secrets = new Set(Object.values(SEEDED_SECRETS));
-      const outputs: [string, string][] = [];
-      for (const [path, { call }] of ORDERED) {
-        const output = await call(owner, activity);
-        const text = JSON.stringify(output);
-        if (path === "endpoints.create" || path === "endpoints.rotateSecret") {
-          // The one place a secret is shown: remember it, it must not appear anywhere after this.
-          const { secret } = output as { secret: string };
-          expect(secret).toMatch(/^whsec_/);
-          expect(text).toContain(secret);
-          secrets.add(secret);
+      test.each(ORDERED)("%s gives another account nothing of account A", async (path, { kind, call }) => {
+        if (byKey && isSessionOnly(path)) {
+          const error = await call(bob, alice).catch((e: unknown) => e);
+          expect((error as TRPCError).code).toBe("FORBIDDEN");
+          expect((error as TRPCError).message).toMatch(/API keys cannot manage/);
+        } else if (kind === "byId") {
+          const error = await call(bob, alice).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(TRPCError);
+          expect((error as TRPCError).code).toBe("NOT_FOUND");
+          // The same answer as for an id that exists nowhere: nothing about A is disclosed.
+          expect((error as TRPCError).message).toMatch(/ not found\.$/);
         } else {
-          outputs.push([path, text]);
+          const text = JSON.stringify(await call(bob, alice));
+          const contact = await db.prisma.contact.findUniqueOrThrow({ where: { id: alice.contactId } });
+          for (const id of [
+            aliceId,
+            alice.endpointId,
+            alice.projectId,
+            alice.pageId,
+            alice.contactId,
+            contact.email,
+            ...Object.values(alice.deliveryIds),
+            ...alice.logIds,
+          ]) {
+            expect(text).not.toContain(id);
+          }
         }
-      }
-      expect(outputs.length).toBe(ORDERED.length - 2);
-      for (const [path, text] of outputs) {
-        for (const secret of secrets) expect(text, `${path} leaks a secret`).not.toContain(secret);
-        // Whatever was rotated out or created along the way: no whsec_ key in full anywhere.
-        expect(text, `${path} leaks a whsec_ key`).not.toMatch(/whsec_[A-Za-z0-9+/=]{20,}/);
-      }
+      });
+
+      test("account A's data is unchanged after everything another account tried", async () => {
+        expect(await snapshot()).toEqual(aliceBefore);
+      });
+
+      test("no response contains a full secret or header value, except create and rotate", async () => {
+        const activity = await seedActivity(db.prisma, aliceId);
+        const secrets = new Set(Object.values(SEEDED_SECRETS));
+        const outputs: [string, string][] = [];
+        const cases = ORDERED.filter(([path]) => !(byKey && isSessionOnly(path)));
+        for (const [path, { call }] of cases) {
+          const output = await call(aliceOwner, activity);
+          const text = JSON.stringify(output);
+          if (path === "apiKeys.create") {
+            const { key } = output as { key: string };
+            expect(key).toMatch(/^gk_/);
+            secrets.add(key);
+          } else if (path === "endpoints.create" || path === "endpoints.rotateSecret") {
+            // The one place a secret is shown: remember it, it must not appear anywhere after this.
+            const { secret } = output as { secret: string };
+            expect(secret).toMatch(/^whsec_/);
+            expect(text).toContain(secret);
+            secrets.add(secret);
+          } else {
+            outputs.push([path, text]);
+          }
+        }
+        expect(outputs.length).toBe(cases.length - (byKey ? 2 : 3));
+        for (const [path, text] of outputs) {
+          for (const secret of secrets) expect(text, `${path} leaks a secret`).not.toContain(secret);
+          // Whatever was rotated out or created along the way: no whsec_ key in full anywhere.
+          expect(text, `${path} leaks a whsec_ key`).not.toMatch(/whsec_[A-Za-z0-9+/=]{20,}/);
+          expect(text, `${path} leaks an API key`).not.toMatch(/gk_[0-9a-f]{24}_[A-Za-z0-9_-]{20,}/);
+        }
+      });
     });
-  });
+  }
 }

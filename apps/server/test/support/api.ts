@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createSsrfGuardedAgent } from "@genie/webhook-core";
+import { verifyApiKey } from "../../src/auth/api-key";
 import { type ContextOptions, createContextInner } from "../../src/context";
 import type { Database } from "../../src/db";
 import type { PrismaClient } from "../../src/generated/prisma/client";
@@ -29,6 +30,9 @@ export function createApiHarness(db: Database, options: { timeoutMs?: number } =
     notified,
     as: (userId: string | null) =>
       createCaller(createContextInner({ db, session: userId ? { userId } : null, ...extra })),
+    /** Calls procedures with an API key, as the HTTP adapter would after reading Authorization. */
+    withKey: async (key: string) =>
+      createCaller(createContextInner({ db, session: null, apiKey: await verifyApiKey(db, key), ...extra })),
     close: async () => {
       await live.close();
       await agent.close();
@@ -61,11 +65,12 @@ export type Activity = {
   contactEmail: string;
   deliveryIds: { failed: string; pending: string };
   logIds: string[];
+  apiKeyId: string;
 };
 
 /**
  * One of everything an account owns: an endpoint mid-rotation with a custom header, a project with a
- * page, a contact, a failed delivery with two logged attempts, and a pending delivery.
+ * page, a contact, a failed delivery with two logged attempts, a pending delivery, and an API key.
  */
 export async function seedActivity(prisma: PrismaClient, userId: string): Promise<Activity> {
   const endpoint = await prisma.webhookEndpoint.create({
@@ -141,7 +146,17 @@ export async function seedActivity(prisma: PrismaClient, userId: string): Promis
     });
     logIds.push(log.id);
   }
+  const apiKey = await prisma.apiKey.create({
+    data: {
+      userId,
+      name: "Seeded",
+      scope: "write",
+      lookupId: randomUUID().replace(/-/g, "").slice(0, 24),
+      secretHash: "0".repeat(64),
+    },
+  });
   return {
+    apiKeyId: apiKey.id,
     endpointId: endpoint.id,
     projectId: project.id,
     pageId: page.id,

@@ -9,6 +9,7 @@ import { type FieldErrors, validate } from "../../lib/form";
 import { dateTime, timeAgo } from "../../lib/format";
 import { trpc } from "../../lib/trpc";
 import { MailSection } from "./alert-settings";
+import { ApiKeysSection } from "./api-keys";
 
 /** better-auth answers `{ data, error }`: turn an error into a thrown one for TanStack Query. */
 async function unwrap<T>(
@@ -30,12 +31,16 @@ async function unwrap<T>(
 export function AccountPage() {
   return (
     <>
-      <PageHeader title="Account" description="Your name, your password and where you are signed in." />
+      <PageHeader
+        title="Account"
+        description="Your name, your password, where you are signed in and your API keys."
+      />
       <div className="space-y-6">
         <NameSection />
         <MailSection />
         <PasswordSection />
         <SessionsSection />
+        <ApiKeysSection />
         <SignOutSection />
       </div>
     </>
