@@ -40,20 +40,6 @@ for (const mode of DATABASE_MODES) {
       return prepareRegistration(registration, project, { ...META, ...meta });
     };
 
-    test("onStored sees each committed statement's registrations once, before they are answered", async () => {
-      const seen: { ids: string[]; stored: string[] }[] = [];
-      const writer = createRegistrationWriter(db.sql, {
-        maxConcurrent: 1,
-        onStored: (batch, stored) =>
-          seen.push({ ids: batch.map((p) => p.contactId), stored: [...stored.keys()] }),
-      });
-      const prepared = await Promise.all([1, 2, 3].map((n) => prepare({ email: `hook${n}@example.com` })));
-      const answers = await Promise.all(prepared.map((p) => writer.write(p)));
-      const ids = seen.flatMap((s) => s.ids);
-      expect(ids.sort()).toEqual(answers.map((a) => a.contactId).sort());
-      for (const s of seen) expect(s.stored.sort()).toEqual([...s.ids].sort());
-    });
-
     test("registrations arriving while a statement runs are stored together by the next one", async () => {
       batchSizes = [];
       const writer = createRegistrationWriter(sql, { maxConcurrent: 1 });

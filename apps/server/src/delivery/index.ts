@@ -3,7 +3,7 @@ import type { Database, SqlRunner } from "../db";
 import type { Metrics } from "../metrics";
 import { attemptDelivery, createAttemptSender } from "./attempt";
 import { workerSessions } from "./session";
-import { DeliveryWorker, type DeliveryWorkerOptions } from "./worker";
+import { DeliveryWorker } from "./worker";
 
 /** The delivery worker of one process, configured from the environment (see config.ts). */
 export function createDeliveryWorker(
@@ -16,8 +16,6 @@ export function createDeliveryWorker(
   options: {
     workerId?: string;
     onError?: (error: unknown, what: string) => void;
-    /** After a batch of attempts is recorded (see DeliveryWorkerOptions.onRecorded). */
-    onRecorded?: DeliveryWorkerOptions["onRecorded"];
     metrics?: Metrics;
     /**
      * The database the worker runs on, for scale-out: on PostgreSQL the worker holds a session of its

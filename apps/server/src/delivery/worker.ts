@@ -46,12 +46,6 @@ export type DeliveryWorkerOptions = {
   soleWorker?: boolean;
   /** Errors the worker survives (the database away, an outcome it could not record). @default console.error */
   onError?: (error: unknown, what: string) => void;
-  /**
-   * After a batch of attempts is recorded (committed to the database), with the records written: the
-   * hook for anything that follows the log as it is written (a live log feed, say). Keep it quick and
-   * never throw: it runs on the worker's recording path.
-   */
-  onRecorded?: (batch: RecordedBatch) => void;
   /** This process's metrics (attempts, claims, wake-ups, log writes). */
   metrics?: Metrics;
   /** Runs after `stop()` has written everything and given back its leases (closes the HTTP pool). */
@@ -149,7 +143,6 @@ export class DeliveryWorker {
             this.poller.wakeLater(record.deliveryId, record.retryDelayMs);
           }
         }
-        options.onRecorded?.(batch);
       },
       ...(options.metrics && { metrics: options.metrics }),
     });

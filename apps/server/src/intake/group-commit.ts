@@ -14,12 +14,6 @@ export type GroupCommitOptions = {
   maxConcurrent?: number;
   /** Registrations one statement stores at most. @default 64 */
   maxBatch?: number;
-  /**
-   * After a statement has committed, with the registrations it stored (a replayed Idempotency-Key is
-   * not in `stored`): the one place to follow deliveries as the intake writes them (a live feed,
-   * say). Keep it quick and never throw: it runs before the registrations are answered.
-   */
-  onStored?: (batch: PreparedRegistration[], stored: StoredRegistrations) => void;
 };
 
 type Waiting = {
@@ -60,10 +54,6 @@ export function createRegistrationWriter(sql: SqlRunner, options: GroupCommitOpt
         batch.map((w) => w.registration),
       );
       timeStage("sql", started, batch.length);
-      options.onStored?.(
-        batch.map((w) => w.registration),
-        stored,
-      );
     } catch (error) {
       if (batch.length === 1) return batch[0]?.reject(error);
       // The statement stored nothing. One bad row (a page deleted a moment ago, say) must not fail
