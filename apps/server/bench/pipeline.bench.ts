@@ -4,7 +4,8 @@
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @genie/server bench
 // BENCH_SECONDS (load duration), BENCH_DELIVERIES (queued for throughput) and BENCH_IN_FLIGHT
 // (the worker's concurrency there, default 256) change the sizes; `bench intake|throughput|latency|crash|slow-crm|scale`
-// runs one. Each run creates fresh databases on that server and drops them afterwards.
+// runs one; BENCH_LIVE_LISTENER=1 keeps a live-log listener on the account during `throughput`.
+// Each run creates fresh databases on that server and drops them afterwards.
 // Speed is never the only figure: each row also counts, at the receiver, webhooks that arrived twice
 // and acknowledged registrations that never arrived.
 import { createHmac, randomUUID } from "node:crypto";
@@ -16,6 +17,7 @@ import pg from "pg";
 import { Agent, request } from "undici";
 import { openDatabase } from "../src/db";
 import { WORKER_LOCK_CLASS } from "../src/delivery/session";
+import { startLiveFeed } from "../src/live/feed";
 import { runAdminStatement, TEST_ENCRYPTION_KEY } from "../test/support/databases";
 import { registrationBody, seedAccount } from "../test/support/fixtures";
 import { type ServerProcess, startServer, waitForListening } from "../test/support/process";
@@ -305,6 +307,12 @@ async function deliveryThroughput() {
     ["--role", "worker"],
   );
   const workerUrl = await waitForListening(worker);
+  // BENCH_LIVE_LISTENER=1: a dashboard tab's live log follows the account while the worker drains,
+  // so the worker NOTIFYs once per recorded batch (the issue's "no lower with a listener" check).
+  // Subscribed once the worker listens, so its feed hears this presence announcement.
+  const live = process.env.BENCH_LIVE_LISTENER === "1" ? startLiveFeed(db) : null;
+  let liveEvents = 0;
+  const unsubscribe = live?.subscribe(account.userId, () => liveEvents++);
   // Timed from the worker being ready (start-up is not throughput) until every attempt is logged.
   // Receipts are counted in memory first so the wait does not load the database it measures.
   const started = performance.now();
@@ -318,6 +326,8 @@ async function deliveryThroughput() {
     "every attempt to be logged",
   );
   const genieSeconds = (performance.now() - started) / 1000;
+  unsubscribe?.();
+  await live?.close();
   breakdowns.push(`3. worker, µs per delivery: ${await stageBreakdown(workerUrl, DELIVERY_STAGES)}`);
   await stop(worker);
   const logged = await db.prisma.webhookLog.count();
@@ -352,7 +362,9 @@ async function deliveryThroughput() {
   const genieRate = total / genieSeconds;
   const rawRate = total / rawSeconds;
   rows.push({
-    name: `3. deliveries/s, ${total} queued, ${IN_FLIGHT} in flight, every attempt logged (${logged} logs)`,
+    name: `3. deliveries/s, ${total} queued, ${IN_FLIGHT} in flight, every attempt logged (${logged} logs)${
+      live ? `, a live-log listener connected (${liveEvents} change events heard)` : ""
+    }`,
     value: genieRate.toFixed(0),
     baseline: `raw signed undici loop ${rawRate.toFixed(0)}`,
     ratio: (genieRate / rawRate).toFixed(2),
