@@ -112,7 +112,7 @@ export function ContactPage() {
                     <Badge tone={contact.consent.given ? "success" : "warning"}>
                       {contact.consent.given ? "Given" : "Not given"}
                     </Badge>
-                    <span className="hint">{dateTime(contact.consent.at)}</span>
+                    <span className="hint">on {dateTime(contact.consent.at)}</span>
                   </span>
                 ) : (
                   <span className="hint">Not asked</span>

@@ -365,23 +365,12 @@ function Routing({
   );
 }
 
-/** "30 requests per second", "No limit": an endpoint's pacing in words, for its page. */
+/** An endpoint's pacing for its page, in the form's words: "At most 30", "No limit". */
 export function pacingFacts(pacing: EndpointPacing) {
+  const limit = (value: number | null) => (value === null ? "No limit" : `At most ${value.toLocaleString()}`);
   return [
-    {
-      term: "Rate limit",
-      value:
-        pacing.rateLimitPerSecond === null
-          ? "No limit"
-          : `${plural(pacing.rateLimitPerSecond, "request", "requests")} per second`,
-    },
-    {
-      term: "At once",
-      value:
-        pacing.maxConcurrency === null
-          ? "No limit"
-          : `At most ${plural(pacing.maxConcurrency, "request", "requests")}`,
-    },
+    { term: "Per second", value: limit(pacing.rateLimitPerSecond) },
+    { term: "At once", value: limit(pacing.maxConcurrency) },
   ];
 }
 

@@ -276,9 +276,9 @@ function DefaultCountry({
         error={error}
         hint={
           <>
-            Phone numbers typed without a +country code are read as numbers of this country
-            {saved ? ` (now ${savedName}, ${saved})` : ""}. Two letters, such as US or DE. Empty: visitors
-            must type their number with + and the country code.
+            Phone numbers typed without +country code are read as this country's
+            {saved ? ` (now ${savedName}, ${saved})` : ""}. Two letters, like US or DE. Empty: only numbers
+            with +country code are accepted.
           </>
         }
       >
