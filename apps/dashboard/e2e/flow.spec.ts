@@ -20,8 +20,15 @@ test("connect Zapier, prove it, recover from a 410, rotate, change the password 
     await page.getByRole("link", { name: "Add endpoint" }).click();
     await page.getByRole("radio", { name: /^Zapier/ }).click();
     await expect(page.getByText("Webhooks by Zapier”")).toBeVisible();
+    // Zapier's documented limit is the default; the CRM before it (none) had no limit of its own.
+    await expect(page.getByLabel("Requests per second")).toHaveValue("30");
+    await page.getByRole("radio", { name: /^GoHighLevel/ }).click();
+    await expect(page.getByLabel("Requests per second")).toHaveValue("");
+    await page.getByRole("radio", { name: /^Zapier/ }).click();
+    await expect(page.getByLabel("Requests per second")).toHaveValue("30");
+    await page.getByLabel("Requests at once").fill("4");
     await page.getByLabel("Webhook URL").fill(receiver.url(hook));
-    await page.getByLabel("Name").fill("Zapier – new leads");
+    await page.getByLabel("Name", { exact: true }).fill("Zapier – new leads");
     await page.getByRole("button", { name: "Create endpoint" }).click();
 
     await expect(page.getByRole("heading", { name: "Endpoint created" })).toBeVisible();
@@ -98,6 +105,31 @@ test("connect Zapier, prove it, recover from a 410, rotate, change the password 
     await expect(page.getByText(rotated)).toHaveCount(0);
     await expect(page.getByText(`whsec_…${rotated.slice(-4)}`)).toBeVisible();
     await expect(page.getByText(/^Still signing until /)).toBeVisible();
+  });
+
+  await test.step("pacing: the page shows the limits set at creation, and an edit changes them", async () => {
+    const pacing = page
+      .locator("section")
+      .filter({ has: page.getByRole("heading", { name: "Pacing", exact: true }) });
+    await expect(pacing.getByRole("definition")).toHaveText(["At most 30", "At most 4"]);
+    await expect(page.getByLabel("Requests per second")).toHaveValue("30");
+    await expect(page.getByLabel("Requests at once")).toHaveValue("4");
+
+    await page.getByLabel("Requests at once").fill("0");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(
+      page.getByText("Requests at once must be a whole number from 1 to 10,000, or empty for no limit."),
+    ).toBeVisible();
+    await expect(page.getByLabel("Requests at once")).toBeFocused();
+
+    await page.getByLabel("Requests per second").fill("12");
+    await page.getByLabel("Requests at once").fill("");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(toasts(page).getByText("Endpoint saved")).toBeVisible();
+    await page.reload();
+    await expect(pacing.getByRole("definition")).toHaveText(["At most 12", "No limit"]);
+    await expect(page.getByLabel("Requests per second")).toHaveValue("12");
+    await expect(page.getByLabel("Requests at once")).toHaveValue("");
   });
 
   const newPassword = "a much longer passphrase";

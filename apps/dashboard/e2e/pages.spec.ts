@@ -118,18 +118,32 @@ test("every page and state, light and dark, desktop and phone: screenshots and n
   await page.getByTestId("delivery-row").first().getByRole("link").first().click();
   await expect(page.getByTestId("attempt")).toHaveCount(3);
   await capture(page, "delivery");
+  await trpcMutation(page, "funnels.update", { id: project.id, defaultCountry: "US" });
   await page.goto("/funnels");
   await expect(page.getByText(/registrations? so far/).first()).toBeVisible();
+  await expect(page.getByLabel("Default phone country")).toHaveValue("US");
   await capture(page, "funnels");
   await page.getByRole("button", { name: "Delete" }).first().click();
   await expect(page.getByRole("alertdialog")).toBeVisible();
   await capture(page, "funnel-delete-confirm");
   await page.getByRole("button", { name: "Cancel" }).click();
+  // A national number read in the funnel's country, and consent: the contact's newest row and page.
+  const withPhone = await page.request.post("/api/contacts", {
+    data: {
+      projectId: project.id,
+      email: "phone-lead@example.com",
+      name: "Dorothy Vaughan",
+      phone: "(415) 555-0132",
+      consent: { given: true, text: "I agree to receive emails about the webinar and its replay." },
+    },
+  });
+  expect(withPhone.status(), await withPhone.text()).toBe(201);
   await page.goto("/contacts");
-  await expect(page.getByTestId("contact-row").first()).toBeVisible();
+  await expect(page.getByTestId("contact-phone").first()).toHaveText("Phone +14155550132");
   await capture(page, "contacts");
   await page.getByTestId("contact-row").first().getByRole("link").click();
   await expect(page.getByText("Webhooks about this contact")).toBeVisible();
+  await expect(page.getByTestId("consent-text")).toBeVisible();
   await capture(page, "contact");
   await page.getByRole("button", { name: "Erase this contact" }).click();
   await expect(page.getByRole("alertdialog")).toBeVisible();
@@ -152,6 +166,9 @@ test("every page and state, light and dark, desktop and phone: screenshots and n
   await page.goto(`/endpoints/${failing.endpoint.id}`);
   await expect(page.getByRole("heading", { name: /GoHighLevel – webinar/ })).toBeVisible();
   await expect(page.getByText("Failures in a row")).toBeVisible();
+  await trpcMutation(page, "endpoints.update", { id: failing.endpoint.id, maxConcurrency: 5 });
+  await page.reload();
+  await expect(page.getByText("At most 5", { exact: true })).toBeVisible();
   await capture(page, "endpoint");
 
   await page.getByRole("button", { name: "Rotate secret" }).click();

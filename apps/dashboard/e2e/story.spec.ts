@@ -195,3 +195,62 @@ test("hidden and right-to-left characters in a visitor's name are shown, not obe
   await expect(title).toContainText("U+202E");
   await expect(title).toContainText("U+200B");
 });
+
+test("a funnel's default phone country reads national numbers; the contact shows its phone and consent as text", async ({
+  page,
+}) => {
+  await signUp(page, newAccount());
+  const project = await trpcMutation<{ id: string }>(page, "funnels.create", { name: "Berlin meetup" });
+  await page.goto("/funnels");
+  const country = page.getByLabel("Default phone country");
+  await expect(country).toHaveValue("");
+
+  // Two letters libphonenumber does not know: the server refuses them on the field.
+  await country.fill("XX");
+  await page.getByRole("button", { name: "Save country" }).click();
+  await expect(
+    page.getByText("Default phone country must be a country code with phone numbers, like US or DE."),
+  ).toBeVisible();
+
+  await country.fill("de");
+  await expect(page.getByText("Germany", { exact: true })).toBeVisible();
+  await page.getByRole("button", { name: "Save country" }).click();
+  await expect(page.getByText("(now Germany, DE)")).toBeVisible();
+  await page.reload();
+  await expect(country).toHaveValue("DE");
+  await expect(page.getByText("(now Germany, DE)")).toBeVisible();
+
+  const consentText = "I agree to hear about the meetup.\u202E";
+  const response = await page.request.post("/api/contacts", {
+    data: {
+      projectId: project.id,
+      email: "phone@example.com",
+      phone: "030 12345678",
+      consent: { given: true, text: consentText },
+    },
+  });
+  expect(response.status(), await response.text()).toBe(201);
+  const withoutPhone = await page.request.post("/api/contacts", {
+    data: { projectId: project.id, email: "nophone@example.com" },
+  });
+  expect(withoutPhone.status()).toBe(201);
+
+  await page.goto("/contacts");
+  const row = page.getByTestId("contact-row").filter({ hasText: /^phone@example\.com/ });
+  await expect(row.getByTestId("contact-phone")).toHaveText("Phone +493012345678");
+  await expect(
+    page.getByTestId("contact-row").filter({ hasText: "nophone@example.com" }).getByTestId("contact-phone"),
+  ).toHaveText("—No phone");
+
+  await page.getByRole("link", { name: "phone@example.com", exact: true }).click();
+  await expect(page.getByRole("link", { name: "+493012345678" })).toHaveAttribute(
+    "href",
+    "tel:+493012345678",
+  );
+  await expect(page.getByText("Given", { exact: true })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "What they agreed to" })).toBeVisible();
+  const shown = page.getByTestId("consent-text");
+  await expect(shown).toContainText("I agree to hear about the meetup.");
+  // The bidi control is shown as a mark, never obeyed.
+  await expect(shown).toContainText("U+202E");
+});

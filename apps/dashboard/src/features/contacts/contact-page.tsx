@@ -2,6 +2,7 @@ import { useSuspenseQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { lazy, Suspense, useState } from "react";
 import {
+  Badge,
   Button,
   Callout,
   CodeBlock,
@@ -35,6 +36,23 @@ function UrlText({ value }: { value: string | null }) {
       className="break-all text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300"
     >
       <VisibleText text={value} />
+    </a>
+  );
+}
+
+/**
+ * The phone as stored (E.164, from the visitor's text): a tel: link only when it is exactly that
+ * shape, so no other scheme can slip into the link.
+ */
+function PhoneText({ phone }: { phone: string | null }) {
+  if (!phone) return <span className="hint">—</span>;
+  if (!/^\+[1-9]\d{1,14}$/.test(phone)) return <VisibleText text={phone} />;
+  return (
+    <a
+      href={`tel:${phone}`}
+      className="text-indigo-700 tabular-nums underline-offset-2 hover:underline dark:text-indigo-300"
+    >
+      {phone}
     </a>
   );
 }
@@ -86,9 +104,35 @@ export function ContactPage() {
               { term: "Name", value: <VisibleText text={contact.name ?? "—"} /> },
               { term: "Funnel", value: <VisibleText text={contact.projectName} /> },
               { term: "Page", value: <VisibleText text={contact.pageName ?? "—"} /> },
-              // Phone and consent (form SDK, issue 20) join these facts.
+              { term: "Phone", value: <PhoneText phone={contact.phone} /> },
+              {
+                term: "Consent",
+                value: contact.consent ? (
+                  <span className="flex flex-wrap items-center gap-x-2 gap-y-1">
+                    <Badge tone={contact.consent.given ? "success" : "warning"}>
+                      {contact.consent.given ? "Given" : "Not given"}
+                    </Badge>
+                    <span className="hint">on {dateTime(contact.consent.at)}</span>
+                  </span>
+                ) : (
+                  <span className="hint">Not asked</span>
+                ),
+              },
             ]}
           />
+          {contact.consent && (
+            <div className="mt-4">
+              <h3 className="mb-2 text-sm font-semibold">
+                {contact.consent.given ? "What they agreed to" : "What they were asked (box left unchecked)"}
+              </h3>
+              <blockquote
+                data-testid="consent-text"
+                className="border-l-2 border-zinc-300 pl-3 text-sm whitespace-pre-wrap break-words dark:border-zinc-700"
+              >
+                <VisibleText text={contact.consent.text} />
+              </blockquote>
+            </div>
+          )}
         </Section>
         <Section title="Where they came from">
           <Facts

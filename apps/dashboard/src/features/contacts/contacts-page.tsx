@@ -77,7 +77,6 @@ export function ContactsPage() {
           </select>
         </label>
       </div>
-      {/* Phone and consent columns join this list with the form SDK's issue 20. */}
       {list.isPending ? (
         <Loading label="Loading contacts…" />
       ) : list.isError ? (
@@ -99,7 +98,7 @@ export function ContactsPage() {
               <li
                 key={contact.id}
                 data-testid="contact-row"
-                className="flex flex-col gap-1 px-4 py-3 sm:flex-row sm:items-center sm:justify-between"
+                className="grid grid-cols-1 gap-1 px-4 py-3 sm:grid-cols-[minmax(0,1fr)_11rem_minmax(0,12rem)] sm:items-center sm:gap-4"
               >
                 <span className="min-w-0 break-words">
                   <Link
@@ -113,6 +112,23 @@ export function ContactsPage() {
                     <span className="hint block text-sm">
                       <VisibleText text={contact.name} />
                     </span>
+                  )}
+                </span>
+                {/* E.164 from the visitor's text: shown as text, hidden on a phone when there is none. */}
+                <span
+                  data-testid="contact-phone"
+                  className={`text-sm tabular-nums ${contact.phone ? "" : "hint hidden sm:block"}`}
+                >
+                  {contact.phone ? (
+                    <>
+                      <span className="sr-only">Phone </span>
+                      <VisibleText text={contact.phone} />
+                    </>
+                  ) : (
+                    <>
+                      <span aria-hidden>—</span>
+                      <span className="sr-only">No phone</span>
+                    </>
                   )}
                 </span>
                 <span className="hint text-sm sm:text-right">

@@ -1,8 +1,11 @@
 import {
   CRM_KINDS,
+  CRM_PACING_DEFAULTS,
   CRM_PRESETS,
   type CrmKind,
   DEFAULT_EVENTS,
+  type EndpointPacing,
+  PACING_MAX,
   type PayloadFormat,
   RETRY_PRESET_NAMES,
   RETRY_PRESET_WAITS_MS,
@@ -34,7 +37,19 @@ export type EndpointFormValues = {
   /** The events it receives; the default set when it equals DEFAULT_EVENTS. */
   eventTypes: SubscribableEvent[];
   payloadFormat: PayloadFormat;
+  /** Pacing as typed: digits, or empty for no limit of the endpoint's own. */
+  rateLimitPerSecond: string;
+  maxConcurrency: string;
 };
+
+/** A saved or default limit as the form shows it: empty for none. */
+export const pacingText = (limit: number | null) => (limit === null ? "" : String(limit));
+
+/** The pacing fields of a new endpoint for this CRM: Zapier's 30/s, else empty. */
+export const defaultPacing = (crm: CrmKind) => ({
+  rateLimitPerSecond: pacingText(CRM_PACING_DEFAULTS[crm].rateLimitPerSecond),
+  maxConcurrency: pacingText(CRM_PACING_DEFAULTS[crm].maxConcurrency),
+});
 
 /** A new endpoint's routing: every funnel, the default events, the spec's nested body. */
 export const DEFAULT_ROUTING = {
@@ -143,11 +158,21 @@ export function EndpointFields({
   const pickCrm = (crm: CrmKind) => {
     const header = CRM_PRESETS[crm].suggestedHeader;
     const hasHeader = header && values.headers.some((h) => h.name.toLowerCase() === header && !h.removed);
+    // A limit still at the previous CRM's default follows the new CRM's (Zapier's 30/s goes with
+    // Zapier); one the owner typed stays as typed.
+    const before = defaultPacing(values.crm);
+    const after = defaultPacing(crm);
     // Make.com checks its API key in a header: offer the row, the owner pastes the key.
     onChange({
       ...values,
       crm,
       headers: header && !hasHeader ? [...values.headers, newHeaderRow(header)] : values.headers,
+      rateLimitPerSecond:
+        values.rateLimitPerSecond === before.rateLimitPerSecond
+          ? after.rateLimitPerSecond
+          : values.rateLimitPerSecond,
+      maxConcurrency:
+        values.maxConcurrency === before.maxConcurrency ? after.maxConcurrency : values.maxConcurrency,
     });
   };
 
@@ -237,6 +262,8 @@ export function EndpointFields({
           detail: retryDescription(name),
         }))}
       />
+
+      <Pacing values={values} onChange={onChange} errors={errors} />
 
       <HeadersEditor rows={values.headers} onChange={(rows) => set("headers", rows)} errors={errors} />
 
@@ -335,6 +362,78 @@ function Routing({
         {errors.eventTypes && <FieldError>{`Events ${errors.eventTypes}`}</FieldError>}
       </fieldset>
     </div>
+  );
+}
+
+/** An endpoint's pacing for its page, in the form's words: "At most 30", "No limit". */
+export function pacingFacts(pacing: EndpointPacing) {
+  const limit = (value: number | null) => (value === null ? "No limit" : `At most ${value.toLocaleString()}`);
+  return [
+    { term: "Per second", value: limit(pacing.rateLimitPerSecond) },
+    { term: "At once", value: limit(pacing.maxConcurrency) },
+  ];
+}
+
+/** How fast Genie may send to this receiver: per second and at once, across every worker. */
+function Pacing({
+  values,
+  onChange,
+  errors,
+}: {
+  values: EndpointFormValues;
+  onChange: (values: EndpointFormValues) => void;
+  errors: FieldErrors;
+}) {
+  const zapier = values.crm === "zapier";
+  return (
+    <fieldset className="space-y-3">
+      <legend className="label">Pacing</legend>
+      <p className="hint">
+        For receivers that refuse bursts. The limits hold across all of Genie's workers together. If the
+        receiver still answers 429 (too many requests), only this endpoint slows down; the others keep their
+        pace.
+      </p>
+      <div className="grid grid-cols-1 gap-5 sm:grid-cols-2">
+        <Field
+          label="Requests per second"
+          error={errors.rateLimitPerSecond}
+          hint={
+            zapier
+              ? "Zapier refuses more than about 33 per second: 30 stays under it. Empty: no limit."
+              : "Attempts started per second. Empty: no limit."
+          }
+        >
+          {(props) => (
+            <input
+              {...props}
+              className="input"
+              inputMode="numeric"
+              placeholder="No limit"
+              value={values.rateLimitPerSecond}
+              onChange={(e) => onChange({ ...values, rateLimitPerSecond: e.target.value })}
+              autoComplete="off"
+            />
+          )}
+        </Field>
+        <Field
+          label="Requests at once"
+          error={errors.maxConcurrency}
+          hint="At most this many waiting for an answer at the same time. Empty: no limit."
+        >
+          {(props) => (
+            <input
+              {...props}
+              className="input"
+              inputMode="numeric"
+              placeholder="No limit"
+              value={values.maxConcurrency}
+              onChange={(e) => onChange({ ...values, maxConcurrency: e.target.value })}
+              autoComplete="off"
+            />
+          )}
+        </Field>
+      </div>
+    </fieldset>
   );
 }
 
@@ -486,6 +585,21 @@ function duplicateHeaderErrors(rows: HeaderRow[]): FieldErrors {
 }
 
 /**
+ * A pacing field as the API wants it: empty is null (no limit), digits a number. Checked here, in the
+ * owner's words: the schema's messages name the API field ("rateLimitPerSecond must be…").
+ */
+function parsePacing(text: string): { value: number | null; error?: string } {
+  const trimmed = text.trim();
+  if (trimmed === "") return { value: null };
+  const value = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (value >= 1 && value <= PACING_MAX) return { value };
+  return {
+    value: null,
+    error: `must be a whole number from 1 to ${PACING_MAX.toLocaleString("en-US")}, or empty for no limit`,
+  };
+}
+
+/**
  * The form's values as the API's input (plus `extra`, the id of an update), checked with the schema
  * the server uses and for header names given twice.
  */
@@ -494,6 +608,8 @@ export async function checkEndpointForm<N extends "endpointCreateSchema" | "endp
   values: EndpointFormValues,
   extra: { id?: string } = {},
 ) {
+  const rate = parsePacing(values.rateLimitPerSecond);
+  const concurrency = parsePacing(values.maxConcurrency);
   const checked = await validate(schema, {
     ...extra,
     crm: values.crm,
@@ -506,8 +622,12 @@ export async function checkEndpointForm<N extends "endpointCreateSchema" | "endp
     // The default set is stored as null, so events added to the defaults later reach it too.
     eventTypes: sameEvents(values.eventTypes, DEFAULT_EVENTS) ? null : values.eventTypes,
     payloadFormat: values.payloadFormat,
+    rateLimitPerSecond: rate.value,
+    maxConcurrency: concurrency.value,
   });
-  const errors = { ...checked.errors, ...duplicateHeaderErrors(values.headers) };
+  const errors: FieldErrors = { ...checked.errors, ...duplicateHeaderErrors(values.headers) };
+  if (rate.error) errors.rateLimitPerSecond = rate.error;
+  if (concurrency.error) errors.maxConcurrency = concurrency.error;
   return checked.data && Object.keys(errors).length === 0
     ? { data: checked.data, errors: null }
     : { data: null, errors };

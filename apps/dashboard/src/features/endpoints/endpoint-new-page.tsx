@@ -8,6 +8,7 @@ import { type Endpoint, errorMessage, serverFieldErrors, trpc } from "../../lib/
 import {
   checkEndpointForm,
   DEFAULT_ROUTING,
+  defaultPacing,
   EndpointFields,
   type EndpointFormValues,
 } from "./endpoint-fields";
@@ -21,6 +22,7 @@ const EMPTY: EndpointFormValues = {
   retryPreset: "standard",
   headers: [],
   ...DEFAULT_ROUTING,
+  ...defaultPacing("zapier"),
 };
 
 export function NewEndpointPage() {

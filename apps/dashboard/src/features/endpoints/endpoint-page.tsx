@@ -8,7 +8,14 @@ import { Button, Callout, Facts, Loading, PageHeader, Section } from "../../comp
 import type { FieldErrors } from "../../lib/form";
 import { dateTime, plural } from "../../lib/format";
 import { type Endpoint, errorMessage, serverFieldErrors, trpc } from "../../lib/trpc";
-import { checkEndpointForm, EndpointFields, type EndpointFormValues, newHeaderRow } from "./endpoint-fields";
+import {
+  checkEndpointForm,
+  EndpointFields,
+  type EndpointFormValues,
+  newHeaderRow,
+  pacingFacts,
+  pacingText,
+} from "./endpoint-fields";
 import { healthFacts, StatusBadge } from "./health";
 import { SecretOnce } from "./secret-once";
 
@@ -99,6 +106,12 @@ export function EndpointPage() {
           ) : (
             <p className="hint">Loading…</p>
           )}
+        </Section>
+        <Section
+          title="Pacing"
+          description="How fast Genie sends here, across all its workers. A 429 from this receiver slows only this endpoint. Change it under Settings."
+        >
+          <Facts items={pacingFacts(e)} />
         </Section>
         <SecretSection endpoint={e} />
         <SettingsSection endpoint={e} onReEnabled={setFailedMeanwhile} />
@@ -352,6 +365,8 @@ function formValuesOf(endpoint: Endpoint): EndpointFormValues {
     projectIds: endpoint.projectIds ?? [],
     eventTypes: endpoint.eventTypes ?? [...DEFAULT_EVENTS],
     payloadFormat: endpoint.payloadFormat,
+    rateLimitPerSecond: pacingText(endpoint.rateLimitPerSecond),
+    maxConcurrency: pacingText(endpoint.maxConcurrency),
   };
 }
 

@@ -97,7 +97,12 @@ function ProjectCard({ project }: { project: Project }) {
   const [name, setName] = useState(project.name);
   const [origins, setOrigins] = useState(project.allowedOrigins.join("\n"));
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const save = async (patch: { name?: string; allowedOrigins?: string[]; enabled?: boolean }) => {
+  const save = async (patch: {
+    name?: string;
+    allowedOrigins?: string[];
+    enabled?: boolean;
+    defaultCountry?: string | null;
+  }) => {
     setErrors({});
     try {
       await update.mutateAsync({ id: project.id, ...patch });
@@ -195,8 +200,13 @@ function ProjectCard({ project }: { project: Project }) {
             Save origins
           </Button>
         </form>
-        {/* The form's own settings (phone field, consent checkbox, default phone country) come with
-            the form SDK's issue 20: they belong here, between the origins and the snippet. */}
+        <DefaultCountry
+          key={project.defaultCountry ?? ""}
+          saved={project.defaultCountry}
+          error={errors.defaultCountry}
+          busy={update.isPending}
+          onSave={(defaultCountry) => save({ defaultCountry })}
+        />
         <div className="space-y-2">
           <div className="flex items-center justify-between gap-2">
             <h3 className="text-sm font-semibold">Embed snippet</h3>
@@ -223,6 +233,79 @@ function ProjectCard({ project }: { project: Project }) {
         </Suspense>
       )}
     </Section>
+  );
+}
+
+/** "Germany" for DE, null for a code the browser has no name for (the server is the judge). */
+function countryName(code: string): string | null {
+  if (!/^[A-Z]{2}$/.test(code)) return null;
+  try {
+    const name = new Intl.DisplayNames(["en"], { type: "region", fallback: "none" }).of(code);
+    return name ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The country national phone numbers are read in (`020 7946 0018` rather than `+44 20 7946 0018`). */
+function DefaultCountry({
+  saved,
+  error,
+  busy,
+  onSave,
+}: {
+  saved: string | null;
+  error: string | undefined;
+  busy: boolean;
+  onSave: (country: string | null) => Promise<void>;
+}) {
+  const [country, setCountry] = useState(saved ?? "");
+  const typed = country.trim().toUpperCase();
+  const typedName = countryName(typed);
+  const savedName = saved && (countryName(saved) ?? saved);
+  return (
+    <form
+      className="space-y-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void onSave(typed || null);
+      }}
+    >
+      <Field
+        label="Default phone country"
+        error={error}
+        hint={
+          <>
+            Phone numbers typed without +country code are read as this country's
+            {saved ? ` (now ${savedName}, ${saved})` : ""}. Two letters, like US or DE. Empty: only numbers
+            with +country code are accepted.
+          </>
+        }
+      >
+        {(props) => (
+          <div className="flex items-center gap-3">
+            <input
+              {...props}
+              className="input w-20 font-mono uppercase"
+              value={country}
+              maxLength={2}
+              placeholder="US"
+              autoComplete="off"
+              spellCheck={false}
+              onChange={(e) => setCountry(e.target.value)}
+            />
+            {typed && typed !== saved && (
+              <span className="hint" aria-live="polite">
+                {typedName ?? "Unknown code"}
+              </span>
+            )}
+          </div>
+        )}
+      </Field>
+      <Button type="submit" variant="secondary" busy={busy}>
+        Save country
+      </Button>
+    </form>
   );
 }
 
