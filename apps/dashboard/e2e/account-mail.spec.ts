@@ -91,7 +91,7 @@ test("forgot password: the mailed link sets a new password, the old one is refus
     await expect(visitor.getByText("Wrong email or password.")).toBeVisible();
     await visitor.getByLabel("Password").fill("saffron kettle orbit 19");
     await visitor.getByRole("button", { name: "Sign in" }).click();
-    await expect(visitor.getByRole("heading", { name: "Endpoints", level: 1 })).toBeVisible();
+    await expect(visitor.getByRole("heading", { name: "Overview", level: 1 })).toBeVisible();
   });
 
   await test.step("the session that was open elsewhere is signed out", async () => {

@@ -2,6 +2,7 @@ import type { ClaimedDelivery, EndpointPace } from "./contract";
 
 /** The share of an endpoint's rate limit the starts are spaced for (see spacingOf). */
 const RATE_HEADROOM = 0.9;
+
 /**
  * A leased delivery, the worker id holding the lease (ids change when a session is lost), and how
  * long, by this process's clock, the lease is certainly ours.
