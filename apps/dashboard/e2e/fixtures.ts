@@ -28,13 +28,14 @@ export const STRICT_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-type Server = { url: string; process: ChildProcess; dataDir: string };
+export type Server = { url: string; process: ChildProcess; dataDir: string };
 
 /**
  * A real Genie server (`apps/server/src/main.ts`, the built dashboard) on a fresh embedded database
- * and a free loopback port, with the SSRF guard letting loopback receivers through.
+ * and a free loopback port, with the SSRF guard letting loopback receivers through. `env` adds to
+ * or overrides its settings.
  */
-async function startServer(): Promise<Server> {
+export async function startServer(env: Record<string, string> = {}): Promise<Server> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "genie-e2e-"));
   const child = spawn(process.execPath, [TSX_CLI, SERVER_MAIN], {
     env: {
@@ -46,6 +47,7 @@ async function startServer(): Promise<Server> {
       GENIE_POLL_INTERVAL_MS: "200",
       LOG_LEVEL: "warn",
       DATABASE_URL: "",
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -70,7 +72,7 @@ async function startServer(): Promise<Server> {
   return { url, process: child, dataDir };
 }
 
-async function stopServer(server: Server) {
+export async function stopServer(server: Server) {
   const exited = new Promise((resolve) => server.process.once("exit", resolve));
   server.process.kill("SIGTERM");
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);

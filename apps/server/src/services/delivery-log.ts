@@ -14,6 +14,7 @@ import { keysetAfter, keysetPage } from "../db/keyset";
 import { sqlParams } from "../db/sql";
 import { notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
+import { summarySelect } from "./logs";
 
 type SummaryRow = {
   id: string;
@@ -130,18 +131,7 @@ function toSummary(row: SummaryRow): DeliverySummaryView & { createdAt: Date } {
 }
 
 const attemptSelect = {
-  id: true,
-  createdAt: true,
-  deliveryId: true,
-  endpointId: true,
-  eventType: true,
-  webhookUrl: true,
-  success: true,
-  statusCode: true,
-  errorKind: true,
-  errorMessage: true,
-  attemptNumber: true,
-  durationMs: true,
+  ...summarySelect,
   deliveredAt: true,
   requestHeaders: true,
   responseExcerpt: true,

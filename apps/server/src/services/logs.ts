@@ -44,7 +44,8 @@ function normalise<T extends { createdAt: Date | string }>(row: T): T & { create
   return { ...row, createdAt: new Date(row.createdAt) };
 }
 
-const summarySelect = {
+/** What every view of an attempt shows (the log's rows, a delivery's attempts). */
+export const summarySelect = {
   id: true,
   createdAt: true,
   deliveryId: true,
