@@ -31,9 +31,6 @@ export function createInputHooks(
   throttle: SignInThrottle = DEFAULT_SIGN_IN_THROTTLE,
   mailRule: { window: number; max: number } = { window: 15 * 60, max: 5 },
 ) {
-  // Mail requests per address share the sign-in attempts' store (keys apart by path), so every API
-  // process counts them together on PostgreSQL.
-  const mailRequests = attempts;
   const rule = { window: throttle.windowSeconds, max: throttle.max };
   return {
     before: createAuthMiddleware(async (ctx) => {
@@ -47,7 +44,9 @@ export function createInputHooks(
         // The same answer whether the address has an account or not.
         const key = accountKey(ctx.body);
         if (!key) return;
-        const { allowed, retryAfter } = await mailRequests.consume(`${ctx.path}:${key}`, mailRule);
+        // Counted in the sign-in attempts' store (keys apart by path): on PostgreSQL every API process
+        // counts them together.
+        const { allowed, retryAfter } = await attempts.consume(`${ctx.path}:${key}`, mailRule);
         if (!allowed) {
           const seconds = retryAfter ?? mailRule.window;
           throw new APIError(
