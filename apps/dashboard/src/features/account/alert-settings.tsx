@@ -107,8 +107,10 @@ function AlertSwitches({ alerts }: { alerts: Record<AlertKind, boolean> }) {
   const key = trpc.account.mailSettings.queryKey();
   const update = useMutation(
     trpc.account.updateAlerts.mutationOptions({
-      // The switch moves at once; a refusal puts it back.
-      onMutate: (input) => {
+      // The switch moves at once; a refusal puts it back. A fetch of the settings still under way
+      // (the page just opened) is cancelled first, or its older answer would move the switch back.
+      onMutate: async (input) => {
+        await queryClient.cancelQueries({ queryKey: key });
         const before = queryClient.getQueryData(key);
         if (before) queryClient.setQueryData(key, { ...before, alerts: { ...before.alerts, ...input } });
         return { before };
