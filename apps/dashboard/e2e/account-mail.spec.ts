@@ -141,7 +141,13 @@ test("a 410 disables the endpoint: the alert mail's link opens its page; unsubsc
   });
 
   await test.step("the switch on the account page turns it back on", async () => {
-    await page.getByRole("checkbox", { name: "An endpoint was disabled" }).check();
+    // The switch follows the saved settings (checked once the mutation has begun, a tick after the
+    // click), so the test clicks and waits for it rather than using check(), which looks at once.
+    const disabledSwitch = page.getByRole("checkbox", { name: "An endpoint was disabled" });
+    const saved = page.waitForResponse((r) => r.url().includes("account.updateAlerts") && r.ok());
+    await disabledSwitch.click();
+    await expect(disabledSwitch).toBeChecked();
+    await saved;
     await page.reload();
     await expect(page.getByRole("checkbox", { name: "An endpoint was disabled" })).toBeChecked();
   });
