@@ -60,7 +60,7 @@ for (const mode of DATABASE_MODES) {
       });
 
     test("binary, NUL-laden and invalid UTF-8 answers: each attempt logged once, as readable text", async () => {
-      const worker = createDeliveryWorker(db.sql, DELIVERY);
+      const worker = createDeliveryWorker(db.workerSql, DELIVERY);
       worker.start();
       try {
         const gzip = await register("/gzip");
@@ -103,7 +103,7 @@ for (const mode of DATABASE_MODES) {
           body,
         },
       });
-      const worker = createDeliveryWorker(db.sql, DELIVERY);
+      const worker = createDeliveryWorker(db.workerSql, DELIVERY);
       worker.start();
       try {
         expect(await settled(delivery.id)).toMatchObject({ status: "succeeded", attemptCount: 1 });
@@ -117,7 +117,7 @@ for (const mode of DATABASE_MODES) {
     test("a worker stopped mid-attempt logs it as aborted, and the next worker delivers it", async () => {
       hangFirst = true;
       const delivery = await register("/hang-first");
-      const first = createDeliveryWorker(db.sql, DELIVERY);
+      const first = createDeliveryWorker(db.workerSql, DELIVERY);
       first.start();
       await waitFor(async () => (receiver.requestsTo("/hang-first").length === 1 ? true : undefined));
       hangFirst = false;
@@ -140,7 +140,7 @@ for (const mode of DATABASE_MODES) {
         },
       );
 
-      const second = createDeliveryWorker(db.sql, DELIVERY);
+      const second = createDeliveryWorker(db.workerSql, DELIVERY);
       second.start();
       try {
         expect(await settled(delivery.id)).toMatchObject({ status: "succeeded", attemptCount: 2 });
@@ -164,7 +164,7 @@ for (const mode of DATABASE_MODES) {
       const errors: string[] = [];
       // A real attempt whose record holds a number no int column takes: the batch is refused.
       const worker = new DeliveryWorker({
-        sql: db.sql,
+        sql: db.workerSql,
         attempt: async (claimed, signal) => ({
           ...(await attemptDelivery(sender, claimed, signal)),
           durationMs: 1e10,

@@ -45,7 +45,7 @@ for (const mode of DATABASE_MODES) {
     beforeAll(async () => {
       db = await openTestDatabase(mode);
       receiver = await startReceiver({ "/flaky": statuses(500, 200) });
-      worker = createDeliveryWorker(db.sql, LOOPBACK_DELIVERY, { database: db });
+      worker = createDeliveryWorker(db.workerSql, LOOPBACK_DELIVERY, { database: db });
       worker.start();
       app = await buildServer({
         db,

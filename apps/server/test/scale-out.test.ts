@@ -221,7 +221,7 @@ describe("scale-out: wake-ups across processes and takeover of dead workers", ()
       const { receiver, db, account } = await setUp("postgres", hanging.script);
       const errors: string[] = [];
       const worker = createDeliveryWorker(
-        db.sql,
+        db.workerSql,
         {
           ssrfAllow: ["127.0.0.1"],
           timeoutMs: 30_000,

@@ -53,14 +53,16 @@ function registerDatabaseGauges(db: MetricsRouteOptions["db"], metrics: Metrics)
   if (pool) {
     new Gauge({
       name: "genie_db_pool_connections",
-      help: "This process's database pool: connections by state (idle, busy) and queries waiting for one.",
-      labelNames: ["state"],
+      help:
+        "This process's database pools (main, and the delivery worker's own): connections by state (idle, busy) and queries waiting for one.",
+      labelNames: ["pool", "state"],
       registers,
       collect() {
-        const { total, idle, waiting } = pool();
-        this.set({ state: "idle" }, idle);
-        this.set({ state: "busy" }, total - idle);
-        this.set({ state: "waiting" }, waiting);
+        for (const [name, { total, idle, waiting }] of Object.entries(pool())) {
+          this.set({ pool: name, state: "idle" }, idle);
+          this.set({ pool: name, state: "busy" }, total - idle);
+          this.set({ pool: name, state: "waiting" }, waiting);
+        }
       },
     });
   }

@@ -47,7 +47,7 @@ export async function startPipeline(mode: DatabaseMode, options: PipelineOptions
     options.delivery === false
       ? null
       : createDeliveryWorker(
-          db.sql,
+          db.workerSql,
           { ...LOOPBACK_DELIVERY, ...options.delivery },
           { metrics, ...(options.onWorkerError && { onError: options.onWorkerError }) },
         );
