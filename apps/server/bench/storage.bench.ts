@@ -95,7 +95,7 @@ async function main() {
       where: { id: account.projectId },
       data: { defaultCountry: "US" },
     });
-    const worker = createDeliveryWorker(db.sql, {
+    const worker = createDeliveryWorker(db.workerSql, {
       ssrfAllow: ["127.0.0.1"],
       timeoutMs: 5000,
       pollIntervalMs: 100,
