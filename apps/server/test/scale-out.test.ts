@@ -185,6 +185,51 @@ describe("scale-out: wake-ups across processes and takeover of dead workers", ()
     120_000,
   );
 
+  test.skipIf(noPostgres)(
+    "on postgres, three worker processes share an endpoint's concurrency of 2: never more than 2 in flight at the receiver, each webhook once",
+    async () => {
+      // Every answer takes 150 ms, so that the workers' attempts overlap whenever the limit lets them.
+      const slow: Script = (_n, response) => {
+        setTimeout(() => response.writeHead(200).end("ok"), 150);
+        return "hang";
+      };
+      const { space, receiver, db, account } = await setUp("postgres", slow);
+      await db.prisma.webhookEndpoint.update({
+        where: { id: account.endpointIds[0] },
+        data: { maxConcurrency: 2 },
+      });
+      const env = { GENIE_TAKEOVER_INTERVAL_MS: "200" };
+      const { apiUrl } = await apiAndWorkers(space, db, 3, env);
+      // Each worker counts the live workers at its takeover interval: let all three have counted.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const count = 30;
+      await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          postRegistration(apiUrl, registrationBody(account, { email: `shared${i}@example.com` })),
+        ),
+      );
+      await waitFor(
+        async () => (receiver.received.length >= count ? true : undefined),
+        60_000,
+        "every webhook",
+      );
+      expect(new Set(receiver.received.map((r) => r.headers["webhook-id"])).size).toBe(count);
+      expect(receiver.received).toHaveLength(count);
+      // A share of floor(2 / 3) rounded up to 1 each (as before) would have let 3 in at once.
+      expect(receiver.peakInFlight("/crm")).toBeLessThanOrEqual(2);
+      // What the worker whose share is none was handed, it gave back, and another sent: all recorded.
+      await waitFor(
+        async () =>
+          (await db.prisma.webhookDelivery.count({ where: { status: "succeeded" } })) === count
+            ? true
+            : undefined,
+        30_000,
+        "every delivery recorded as succeeded",
+      );
+    },
+    120_000,
+  );
+
   test("on pglite, a restart after SIGKILL takes over every stale lease at start and delivers before its first poll", async () => {
     const hanging = firstRequestPerWebhook("hang");
     const { space, receiver, account } = await setUp("pglite", hanging.script);

@@ -27,6 +27,12 @@ export type ClaimedDelivery = {
   pace: EndpointPace;
 };
 
+/**
+ * The live workers sharing each endpoint's limits, and this one's place (0-based) among them: an
+ * endpoint's concurrency is split by place, so the shares add up to the limit exactly.
+ */
+export type WorkerShare = { workers: number; rank: number };
+
 /** An endpoint's limits across all workers; null: none of its own (the worker's limits apply). */
 export type EndpointPace = {
   /** Attempts started per second, at most. */

@@ -66,6 +66,7 @@ function harness(options: { maxInFlight: number; maxInFlightPerEndpoint: number;
   const claims: ClaimRequest[] = [];
   const starts: { endpointId: string; at: number }[] = [];
   const inFlight: { held: Held; done: () => void }[] = [];
+  const givenBack: Held[] = [];
   let peak = 0;
   const peakPerEndpoint = new Map<string, number>();
   const perEndpoint = new Map<string, number>();
@@ -90,6 +91,10 @@ function harness(options: { maxInFlight: number; maxInFlightPerEndpoint: number;
         return taken;
       },
     },
+    giveBack(held) {
+      givenBack.push(...held);
+      outbox.push(...held.map((h) => h.delivery));
+    },
     start(held, done) {
       const id = held.delivery.endpointId;
       starts.push({ endpointId: id, at: time.now() });
@@ -112,6 +117,7 @@ function harness(options: { maxInFlight: number; maxInFlightPerEndpoint: number;
     claims,
     starts,
     inFlight,
+    givenBack,
     peak: () => peak,
     peakOf: (endpointId: string) => peakPerEndpoint.get(endpointId) ?? 0,
     /** Finishes the attempts in flight, oldest first (only those of `endpointId` when given). */
@@ -189,13 +195,51 @@ describe("the slot scheduler", () => {
     expect(alone.peakOf("crm")).toBe(5);
 
     const shared = harness({ maxInFlight: 50, maxInFlightPerEndpoint: 32, due: many("crm", 40, limited) });
-    shared.scheduler.setShare(2);
+    shared.scheduler.setShare({ workers: 2, rank: 1 });
     for (let i = 0; i < 20; i++) {
       await shared.scheduler.claim(null);
       shared.finish(1);
     }
-    // Two workers, each with floor(5 / 2) = 2: together never above 5.
+    // Two workers: 5 is split 3 (the first) and 2 (this one, the second).
     expect(shared.peakOf("crm")).toBe(2);
+  });
+
+  test("with more workers than an endpoint's concurrency, the shares add up to it: a worker whose share is none takes none and gives back what it is handed", async () => {
+    const limited = { ratePerSecond: null, concurrency: 2 };
+    const peaks: number[] = [];
+    for (let rank = 0; rank < 3; rank++) {
+      const h = harness({ maxInFlight: 50, maxInFlightPerEndpoint: 32, due: many("crm", 10, limited) });
+      h.scheduler.setShare({ workers: 3, rank });
+      for (let i = 0; i < 10; i++) {
+        await h.scheduler.claim(null);
+        h.finish(1);
+      }
+      peaks.push(h.peakOf("crm"));
+      if (rank === 2) {
+        // Handed one anyway (the intake's hand-off, a claim before it knew the endpoint): given back.
+        expect(h.givenBack.length).toBeGreaterThan(0);
+        expect(h.starts).toHaveLength(0);
+        // Once it knows the endpoint, its claims skip it.
+        const last = h.claims.at(-1);
+        expect(last === undefined || last.excludeEndpointIds.includes("crm")).toBe(true);
+      }
+    }
+    expect(peaks).toEqual([1, 1, 0]);
+  });
+
+  test("a worker whose share of an endpoint drops to none gives back what waits for it", async () => {
+    const limited = { ratePerSecond: null, concurrency: 1 };
+    const h = harness({ maxInFlight: 50, maxInFlightPerEndpoint: 32, due: many("crm", 5, limited) });
+    await h.scheduler.claim(null);
+    expect(h.starts).toHaveLength(1);
+    const waiting = 5 - h.outbox.length - 1;
+    expect(waiting).toBeGreaterThan(0);
+    // A second worker joins, before this one in the order: the one slot is its.
+    h.scheduler.setShare({ workers: 2, rank: 1 });
+    expect(h.givenBack).toHaveLength(waiting);
+    h.finish();
+    await h.scheduler.claim(null);
+    expect(h.starts).toHaveLength(1);
   });
 
   test("a claim asks for no more than the free slots and skips endpoints already at their limit", async () => {
@@ -260,7 +304,8 @@ describe("the slot scheduler", () => {
         fc.record({
           maxInFlight: fc.integer({ min: 1, max: 16 }),
           perEndpoint: fc.integer({ min: 1, max: 8 }),
-          share: fc.integer({ min: 1, max: 3 }),
+          workers: fc.integer({ min: 1, max: 4 }),
+          rank: fc.nat(),
           endpoints: fc.array(
             fc.record({
               count: fc.integer({ min: 1, max: 15 }),
@@ -270,22 +315,24 @@ describe("the slot scheduler", () => {
           ),
           finishes: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 5, maxLength: 40 }),
         }),
-        async ({ maxInFlight, perEndpoint, share, endpoints, finishes }) => {
+        async ({ maxInFlight, perEndpoint, workers, rank: anyRank, endpoints, finishes }) => {
+          const rank = anyRank % workers;
           const due = endpoints.flatMap((e, i) =>
             many(`e${i}`, e.count, { ratePerSecond: null, concurrency: e.concurrency }),
           );
           const h = harness({ maxInFlight, maxInFlightPerEndpoint: perEndpoint, due });
-          h.scheduler.setShare(share);
+          h.scheduler.setShare({ workers, rank });
           for (const n of finishes) {
             await h.scheduler.claim(null);
             h.finish(n);
           }
           expect(h.peak()).toBeLessThanOrEqual(maxInFlight);
           endpoints.forEach((e, i) => {
+            // This worker's part of the endpoint's limit: the parts of all the workers add up to it.
             const own =
               e.concurrency === null
                 ? Number.POSITIVE_INFINITY
-                : Math.max(1, Math.floor(e.concurrency / share));
+                : Math.floor(e.concurrency / workers) + (rank < e.concurrency % workers ? 1 : 0);
             expect(h.peakOf(`e${i}`)).toBeLessThanOrEqual(Math.min(perEndpoint, own));
           });
         },

@@ -1,4 +1,4 @@
-import type { ClaimedDelivery, EndpointPace } from "./contract";
+import type { ClaimedDelivery, EndpointPace, WorkerShare } from "./contract";
 
 /** The share of an endpoint's rate limit the starts are spaced for (see spacingOf). */
 const RATE_HEADROOM = 0.9;
@@ -49,6 +49,11 @@ export type SchedulerOptions = {
   /** Starts an attempt; `done` must be called once it has finished, whatever happened. */
   start(held: Held, done: () => void): void;
   /**
+   * Deliveries this worker may not start, its share of their endpoint's concurrency being none (more
+   * workers than the limit): their leases go back to the outbox, for a worker whose share is not.
+   */
+  giveBack(held: Held[]): void;
+  /**
    * After each round of starts that followed a finished attempt (or a hand-off), with the slots left
    * free: the poller claims again when worth it. Not after a claim's own round: whoever claimed
    * decides what comes next, and a claim that found nothing must not start another.
@@ -91,8 +96,10 @@ export class SlotScheduler {
   private queued = 0;
   /** Slots promised to reservations and to claims not settled yet. */
   private reserved = 0;
-  /** The live workers sharing each endpoint's limits (this one included). */
-  private share = 1;
+  /** The live workers sharing each endpoint's limits (this one included), and this one's place. */
+  private share: WorkerShare = { workers: 1, rank: 0 };
+  /** Held deliveries of endpoints where this worker's share is none, given back at the next pump. */
+  private readonly refused: Held[] = [];
   private timer: unknown = null;
   private timerAt = Number.POSITIVE_INFINITY;
   private paused = false;
@@ -112,9 +119,20 @@ export class SlotScheduler {
     return Math.max(0, this.options.maxInFlight - this.activeCount - this.queued - this.reserved);
   }
 
-  /** How many live workers share each endpoint's limits (from the worker sessions); at least 1. */
-  setShare(workers: number): void {
-    this.share = Math.max(1, Math.floor(workers));
+  /**
+   * The live workers sharing each endpoint's limits (from the worker sessions) and this one's place
+   * among them. Deliveries waiting here for an endpoint where the new share is none are given back.
+   */
+  setShare(share: WorkerShare): void {
+    const workers = Math.max(1, Math.floor(share.workers));
+    this.share = { workers, rank: Math.min(Math.max(0, Math.floor(share.rank)), workers - 1) };
+    for (const state of this.endpoints.values()) {
+      if (state.queue.length > 0 && this.concurrencyOf(state.pace) === 0) {
+        this.queued -= state.queue.length;
+        this.refused.push(...state.queue.splice(0));
+      }
+    }
+    if (this.refused.length > 0) this.pump();
   }
 
   /** Promises one slot (the intake's hand-off); false when none is free. */
@@ -148,10 +166,14 @@ export class SlotScheduler {
     }
   }
 
-  /** Queues a leased delivery behind its endpoint's others. */
+  /** Queues a leased delivery behind its endpoint's others (or gives it back: see `giveBack`). */
   hold(held: Held): void {
     const state = this.stateOf(held.delivery.endpointId);
     state.pace = held.delivery.pace;
+    if (this.concurrencyOf(state.pace) === 0) {
+      this.refused.push(held);
+      return;
+    }
     state.queue.push(held);
     this.queued++;
   }
@@ -196,6 +218,7 @@ export class SlotScheduler {
 
   /** Starts waiting deliveries while slots are free, taking endpoints in turn. */
   pump(tellRoom = true): void {
+    if (this.refused.length > 0) this.options.giveBack(this.refused.splice(0));
     const now = this.clock.now();
     while (!this.paused && this.activeCount < this.options.maxInFlight) {
       const next = this.nextStartable(now);
@@ -219,12 +242,17 @@ export class SlotScheduler {
     return busy;
   }
 
-  /** The most attempts this worker may have in flight to an endpoint at once. */
+  /**
+   * The most attempts this worker may have in flight to an endpoint at once. An endpoint's own
+   * concurrency is split among the live workers by their place, so that the shares add up to it
+   * exactly: 5 among 2 workers is 3 and 2; 2 among 3 is 1, 1 and 0 (the last one gives such deliveries
+   * back). The shares hold while the workers agree on who is live: for a takeover interval after one
+   * starts or dies, two may each count on the same part.
+   */
   concurrencyOf(pace: EndpointPace): number {
-    const own =
-      pace.concurrency === null
-        ? Number.POSITIVE_INFINITY
-        : Math.max(1, Math.floor(pace.concurrency / this.share));
+    if (pace.concurrency === null) return this.options.maxInFlightPerEndpoint;
+    const { workers, rank } = this.share;
+    const own = Math.floor(pace.concurrency / workers) + (rank < pace.concurrency % workers ? 1 : 0);
     return Math.min(this.options.maxInFlightPerEndpoint, own);
   }
 
@@ -235,7 +263,9 @@ export class SlotScheduler {
    * the receiver counts holds more than the limit only if one request lags another by over 100 ms.
    */
   spacingOf(pace: EndpointPace): number {
-    return pace.ratePerSecond === null ? 0 : (1000 * this.share) / (pace.ratePerSecond * RATE_HEADROOM);
+    return pace.ratePerSecond === null
+      ? 0
+      : (1000 * this.share.workers) / (pace.ratePerSecond * RATE_HEADROOM);
   }
 
   /** What an endpoint may have here, waiting or in flight: its concurrency, and about a second of its rate. */
@@ -328,7 +358,9 @@ export class SlotScheduler {
         state.queue.length === 0 &&
         state.active === 0 &&
         state.pausedUntil <= now &&
-        state.nextStartAt <= now
+        state.nextStartAt <= now &&
+        // Remembered while this worker's share is none, so its claims keep skipping the endpoint.
+        this.concurrencyOf(state.pace) > 0
       ) {
         this.endpoints.delete(endpointId);
       }

@@ -1,7 +1,8 @@
 import { hostname } from "node:os";
 import type { SqlRunner } from "../db";
 import type { OpenWorkerSession, WorkerSession } from "./session";
-import { countLiveWorkers, takeOverDeadWorkers } from "./store";
+import type { WorkerShare } from "./contract";
+import { liveWorkers, takeOverDeadWorkers } from "./store";
 
 /** Opening the worker's session is tried again this often while the database is unreachable. */
 const SESSION_RETRY_DELAYS_MS = [200, 1000, 2000, 5000];
@@ -24,7 +25,7 @@ export type SessionKeeperOptions = {
   /** Leases of dead workers were taken over: claim them. */
   onTakenOver(): void;
   /** The live workers on this database changed (they share each endpoint's limits). */
-  onWorkers?(count: number): void;
+  onWorkers?(share: WorkerShare): void;
   onError(error: unknown, what: string): void;
 };
 
@@ -152,7 +153,7 @@ export class SessionKeeper {
       const taken = await takeOverDeadWorkers(this.options.sql, { workerId: this.current, everyoneElse });
       if (taken > 0) this.options.onTakenOver();
       if (this.session && this.options.onWorkers) {
-        this.options.onWorkers(await countLiveWorkers(this.options.sql));
+        this.options.onWorkers(await liveWorkers(this.options.sql, this.session.key));
       }
     } catch (error) {
       this.options.onError(error, "taking over dead workers' deliveries");

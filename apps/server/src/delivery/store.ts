@@ -3,7 +3,7 @@ import type { SqlRunner } from "../db";
 import { openSealed } from "../db/encryption";
 import { announceChanges } from "../live/feed";
 import { timeStage } from "../metrics";
-import type { AttemptRecord, ClaimedDelivery } from "./contract";
+import type { AttemptRecord, ClaimedDelivery, WorkerShare } from "./contract";
 import { WORKER_LOCK_CLASS } from "./session";
 
 /** What an attempt needs of its endpoint, as the claim and intake statements select it. */
@@ -210,8 +210,8 @@ export async function recordAttempts(
          r.success, r."errorMessage", r."errorKind", r."attemptNumber", CASE WHEN r.success THEN now() END,
          r."durationMs",
          -- Kept to debug a failed attempt; a successful one sent what every attempt sends (about
-         -- 300 bytes a row saved, see the storage benchmark).
-         CASE WHEN r.success THEN NULL ELSE r."requestHeaders" END,
+         -- 300 bytes a row saved, see the storage benchmark), and storableRecord leaves them out.
+         r."requestHeaders",
          -- A receiver may echo what it got: none of it is kept for a delivery whose contact was erased.
          CASE WHEN d.body IS NULL THEN NULL ELSE r."responseExcerpt" END
        FROM r JOIN webhook_deliveries d ON d.id = r."deliveryId" AND ($3::boolean OR d.locked_by = $2)
@@ -249,8 +249,14 @@ export async function recordAttempts(
  */
 export type LeaseRule = { /** @default true */ logLostLeases?: boolean };
 
-/** A record whose every text field the database accepts (receivers' answers can hold anything). */
-function storableRecord(record: AttemptRecord): AttemptRecord {
+/**
+ * A record as the statement takes it: every text field one the database accepts (receivers' answers
+ * can hold anything), and no request headers for a success (the statement keeps them only for a
+ * failure, so they are not sanitised and serialised for nothing).
+ */
+function storableRecord(record: AttemptRecord): Omit<AttemptRecord, "requestHeaders"> & {
+  requestHeaders: Record<string, string> | null;
+} {
   const text = (value: string | null) => (value === null ? null : toStorableText(value));
   return {
     ...record,
@@ -258,12 +264,14 @@ function storableRecord(record: AttemptRecord): AttemptRecord {
     errorKind: text(record.errorKind),
     errorMessage: text(record.errorMessage),
     responseExcerpt: text(record.responseExcerpt),
-    requestHeaders: Object.fromEntries(
-      Object.entries(record.requestHeaders).map(([name, value]) => [
-        toStorableText(name),
-        toStorableText(value),
-      ]),
-    ),
+    requestHeaders: record.success
+      ? null
+      : Object.fromEntries(
+          Object.entries(record.requestHeaders).map(([name, value]) => [
+            toStorableText(name),
+            toStorableText(value),
+          ]),
+        ),
     disableEndpointReason: text(record.disableEndpointReason),
   };
 }
@@ -373,17 +381,19 @@ export async function passWakeUp(sql: SqlRunner, afterKey: string, passes: numbe
 }
 
 /**
- * How many workers hold their session lock on this database now (they share each endpoint's limits).
- * The same count `genie_wake_worker` makes; 1 at least (the one asking).
+ * The workers holding their session lock on this database now (they share each endpoint's limits),
+ * and this worker's place among them in the order of their keys: the same workers `genie_wake_worker`
+ * finds. At least 1 (the one asking).
  */
-export async function countLiveWorkers(sql: SqlRunner): Promise<number> {
-  const [row] = await sql.query<{ workers: number }>(
-    `SELECT count(*)::int AS workers FROM pg_locks
+export async function liveWorkers(sql: SqlRunner, key: string): Promise<WorkerShare> {
+  const [row] = await sql.query<{ workers: number; rank: number }>(
+    `SELECT count(*)::int AS workers, count(*) FILTER (WHERE objid::bigint < $2::bigint)::int AS rank
+     FROM pg_locks
      WHERE locktype = 'advisory' AND classid = $1 AND objsubid = 2 AND granted
        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    [WORKER_LOCK_CLASS],
+    [WORKER_LOCK_CLASS, key],
   );
-  return Math.max(1, row?.workers ?? 1);
+  return { workers: Math.max(1, row?.workers ?? 1), rank: row?.rank ?? 0 };
 }
 
 /** Extends this worker's lease on a delivery; false when the lease was lost (another worker has it). */

@@ -109,7 +109,7 @@ export class DeliveryWorker {
       },
       onLost: (workerId, error) => this.sessionLost(workerId, error),
       onTakenOver: () => this.poller.claimNow(),
-      onWorkers: (count) => this.scheduler.setShare(count),
+      onWorkers: (share) => this.scheduler.setShare(share),
       onError,
     });
     this.scheduler = new SlotScheduler({
@@ -122,6 +122,14 @@ export class DeliveryWorker {
           if (this.scheduler.active === 0) this.idle?.();
         }),
       onRoom: (free) => this.poller.room(free),
+      giveBack: (refused) => {
+        for (const holder of new Set(refused.map((held) => held.holder))) {
+          this.giveBack(
+            holder,
+            refused.filter((held) => held.holder === holder).map((held) => held.delivery.id),
+          );
+        }
+      },
     });
     this.attempts = new LeasedAttempts({
       attempt: options.attempt,
