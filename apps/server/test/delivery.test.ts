@@ -31,6 +31,7 @@ for (const mode of DATABASE_MODES) {
       "/flaky": statuses(500, 500),
       "/bad-request": statuses(400),
       "/busy": statuses([429, { "retry-after": "1" }]),
+      "/busy-endpoint": statuses([429, { "retry-after": "3" }]),
       "/gone": statuses(410),
       "/hang": () => "hang",
       "/always-500": statuses(500, 500, 500, 500),
@@ -159,6 +160,30 @@ for (const mode of DATABASE_MODES) {
         .filter((r) => r.headers["webhook-id"] === delivery.eventId);
       expect(attempts).toHaveLength(2);
       expect(gapsBetween(attempts)[0]).toBeGreaterThanOrEqual(1000 - 50);
+    });
+
+    test("a 429's Retry-After pauses its whole endpoint: another delivery to it waits as long", async () => {
+      const account = await seedAccount(db.prisma, {
+        endpointUrls: [receiver.url("/busy-endpoint")],
+        secret: SECRET,
+      });
+      await pipeline.register(registrationBody(account, { email: "first@example.com" }));
+      const refused = await waitFor(
+        async () => receiver.requestsTo("/busy-endpoint")[0],
+        10_000,
+        "the first attempt (429)",
+      );
+      await pipeline.register(registrationBody(account, { email: "second@example.com" }));
+      await waitFor(
+        async () => (receiver.requestsTo("/busy-endpoint").length >= 3 ? true : undefined),
+        15_000,
+        "both webhooks",
+      );
+      const second = receiver
+        .requestsTo("/busy-endpoint")
+        .find((r) => r.headers["webhook-id"] !== refused.headers["webhook-id"]);
+      // Without the endpoint's pause it would go at once (or after the 1 s pause of a bare 429).
+      expect((second?.at ?? 0) - refused.at).toBeGreaterThanOrEqual(3000 - 50);
     });
 
     test("a 410 fails the delivery and disables the endpoint with a reason", async () => {

@@ -50,6 +50,7 @@ for (const mode of DATABASE_MODES) {
         responseExcerpt: "ok",
         nextStatus: "succeeded",
         retryDelayMs: null,
+        retryAfterMs: null,
         disableEndpointReason: null,
       };
       return { delivery, record, endpointId };

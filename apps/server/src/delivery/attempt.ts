@@ -123,6 +123,8 @@ export async function attemptDelivery(
     responseExcerpt: result.responseExcerpt ?? null,
     nextStatus: outcome === "success" ? "succeeded" : retryDelayMs === null ? "failed" : "pending",
     retryDelayMs,
+    retryAfterMs:
+      result.retryAfterMs === undefined ? null : Math.min(result.retryAfterMs, RETRY_AFTER_CAP_MS),
     disableEndpointReason:
       outcome === "disable"
         ? // When is the endpoint's disabledAt, shown beside this in the owner's own time zone.

@@ -59,6 +59,8 @@ export type AttemptRecord = {
   /** pending: try again after retryDelayMs; succeeded / failed: done. */
   nextStatus: "pending" | "succeeded" | "failed";
   retryDelayMs: number | null;
+  /** What the receiver's Retry-After asked for (capped like the retry's own wait); null without one. */
+  retryAfterMs: number | null;
   /** Set when the receiver answered 410 Gone: the endpoint is disabled with this reason. */
   disableEndpointReason: string | null;
 };

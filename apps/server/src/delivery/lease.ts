@@ -89,6 +89,7 @@ function internalFailure(delivery: ClaimedDelivery, error: unknown): AttemptReco
     responseExcerpt: null,
     nextStatus: "failed",
     retryDelayMs: null,
+    retryAfterMs: null,
     disableEndpointReason: null,
   };
 }

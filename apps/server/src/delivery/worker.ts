@@ -302,7 +302,8 @@ export class DeliveryWorker {
     try {
       const record = await this.attempts.run(held);
       if (!record) return;
-      if (record.statusCode === 429) this.scheduler.slowDown(record.endpointId, null);
+      // A 429 pauses its endpoint here for as long as its Retry-After asks (else 1 s, doubling).
+      if (record.statusCode === 429) this.scheduler.slowDown(record.endpointId, record.retryAfterMs);
       else if (record.statusCode !== null) this.scheduler.answered(record.endpointId);
       this.recorder.add(record, held.holder);
     } finally {
