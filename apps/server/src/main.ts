@@ -25,7 +25,9 @@ async function main() {
   // sharing its PostgreSQL (a trigger's NOTIFY, see delivery/session.ts), their pollers as a safety net.
   const metrics = createMetrics();
   const worker =
-    config.role === "api" ? null : createDeliveryWorker(db.workerSql, config.delivery, { database: db, metrics });
+    config.role === "api"
+      ? null
+      : createDeliveryWorker(db.workerSql, config.delivery, { database: db, metrics });
   // Mail is written to the outbox by any process and sent by worker processes (mail/outbox.ts).
   const transport = worker ? createMailTransport(config.mail) : null;
   const log = serverLogger(config.logLevel);

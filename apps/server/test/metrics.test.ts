@@ -79,7 +79,8 @@ for (const mode of DATABASE_MODES) {
       expect(sample(after, "genie_database_gauges_holder")).toBe(1);
       expect(sample(after, "genie_deliveries_pending")).toBeGreaterThanOrEqual(1);
       expect(after).toContain("genie_process_resident_memory_bytes");
-      if (mode === "postgres") expect(after).toContain('genie_db_pool_connections{pool="worker",state="idle"}');
+      if (mode === "postgres")
+        expect(after).toContain('genie_db_pool_connections{pool="worker",state="idle"}');
 
       // Labels are our own words only: no email, URL, or id of the account appears anywhere.
       for (const secret of [

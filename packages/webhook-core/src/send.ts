@@ -107,7 +107,8 @@ export function deliverOnce(input: DeliverOnceInput): Promise<DeliveryResult> {
       resolve({
         ok: false,
         errorKind: kind,
-        errorMessage: kind === "timeout" ? `no complete answer within ${timeoutMs} ms` : describe(outcome.error),
+        errorMessage:
+          kind === "timeout" ? `no complete answer within ${timeoutMs} ms` : describe(outcome.error),
         durationMs: elapsed(),
       });
     });
@@ -133,7 +134,14 @@ export function deliverOnce(input: DeliverOnceInput): Promise<DeliveryResult> {
 
 /** How an exchange ended: an answer (its status and what is kept of it), or an error. */
 type ExchangeOutcome =
-  | { error: undefined; cancelled?: undefined; statusCode: number; retryAfter?: string; location?: string; excerpt: string }
+  | {
+      error: undefined;
+      cancelled?: undefined;
+      statusCode: number;
+      retryAfter?: string;
+      location?: string;
+      excerpt: string;
+    }
   | { error: Error; cancelled: boolean; timedOut: boolean };
 
 /**

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { SqlRunner } from "../db";
-import type { OpenWorkerSession, WorkerSession } from "./session";
 import type { WorkerShare } from "./contract";
+import type { OpenWorkerSession, WorkerSession } from "./session";
 import { liveWorkers, takeOverDeadWorkers } from "./store";
 
 /** Opening the worker's session is tried again this often while the database is unreachable. */

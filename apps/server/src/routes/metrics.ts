@@ -53,8 +53,7 @@ function registerDatabaseGauges(db: MetricsRouteOptions["db"], metrics: Metrics)
   if (pool) {
     new Gauge({
       name: "genie_db_pool_connections",
-      help:
-        "This process's database pools (main, and the delivery worker's own): connections by state (idle, busy) and queries waiting for one.",
+      help: "This process's database pools (main, and the delivery worker's own): connections by state (idle, busy) and queries waiting for one.",
       labelNames: ["pool", "state"],
       registers,
       collect() {
