@@ -14,7 +14,7 @@ import { openStream } from "./support/sse";
 describe("the live feed's fan-out", () => {
   test("tells each account only about its own changes, once per burst", async () => {
     const sql = { query: async () => [], exec: async () => {} };
-    const feed = startLiveFeed({ sql, mode: "pglite" });
+    const feed = startLiveFeed({ sql, workerSql: sql, mode: "pglite" });
     const heard: string[] = [];
     const stopA = feed.subscribe("a", () => heard.push("a"));
     feed.subscribe("b", () => heard.push("b"));

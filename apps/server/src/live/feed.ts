@@ -32,8 +32,9 @@ const PRESENCE_TTL_MS = 75_000;
 const MAX_PAYLOAD = 7_900;
 const EVERYONE = "*";
 
-// The delivery path reaches the feed of its database through its SqlRunner: one registry instead of
-// threading a new option through the worker and the intake.
+// The delivery path reaches the feed of its database through its SqlRunner (the intake's `sql`, the
+// worker's `workerSql`): one registry instead of threading a new option through the worker and the
+// intake.
 const feeds = new WeakMap<SqlRunner, LiveFeed>();
 
 /**
@@ -47,7 +48,7 @@ export function announceChanges(sql: SqlRunner, userIds: Iterable<string>): void
 
 /** Starts the live feed of this process on `db`; `close()` it on shutdown. */
 export function startLiveFeed(
-  db: Pick<Database, "sql" | "mode" | "connect">,
+  db: Pick<Database, "sql" | "workerSql" | "mode" | "connect">,
   options: { onError?: (error: unknown) => void } = {},
 ): LiveFeed {
   const feed =
@@ -55,12 +56,13 @@ export function startLiveFeed(
       ? postgresFeed(db.sql, db.connect, options.onError ?? (() => {}))
       : inProcessFeed();
   feeds.set(db.sql, feed);
+  feeds.set(db.workerSql, feed);
   const close = feed.close;
   return {
     ...feed,
     closed: feed.closed,
     close: async () => {
-      if (feeds.get(db.sql) === feed) feeds.delete(db.sql);
+      for (const sql of [db.sql, db.workerSql]) if (feeds.get(sql) === feed) feeds.delete(sql);
       await close();
     },
   };
