@@ -4,7 +4,8 @@
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @genie/server bench
 // BENCH_SECONDS (load duration), BENCH_DELIVERIES (queued for throughput) and BENCH_IN_FLIGHT
 // (the worker's concurrency there, default 256) change the sizes; `bench intake|throughput|latency|crash|slow-crm|scale`
-// runs one; BENCH_LIVE_LISTENER=1 keeps a live-log listener on the account during `throughput`.
+// runs one; BENCH_LIVE_LISTENER=1 keeps a live-log listener on the account during `throughput`;
+// BENCH_NODE_FLAGS passes Node flags to the Genie processes (`--max-semi-space-size=2`, as `pnpm start`).
 // Each run creates fresh databases on that server and drops them afterwards.
 // Speed is never the only figure: each row also counts, at the receiver, webhooks that arrived twice
 // and acknowledged registrations that never arrived.
@@ -80,6 +81,7 @@ function genieEnv(databaseUrl: string, extra: Record<string, string> = {}) {
 function startGenie(env: Record<string, string>, args: string[] = []): ServerProcess {
   const folder = process.env.BENCH_CPU_PROF;
   const flags = folder ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(folder)}`] : [];
+  flags.push(...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []));
   return startServer(env, args, "src/main.ts", flags);
 }
 
