@@ -148,7 +148,8 @@ type ExchangeOutcome =
  * One request's handler on undici's dispatch interface (the one its own `request()` is built on),
  * settling once with the status, the two headers that matter (Retry-After, Location) and the first
  * `excerptBytes` of the answer. Reading the answer here, without a stream per response, an async
- * iterator over it or an abort listener per request, halved the client's CPU per attempt.
+ * iterator over it or an abort listener per request, took the client's CPU per request from ~65-80 µs
+ * to ~48-55 µs, what a bare `request()` with `body.dump()` costs.
  */
 class Exchange implements Dispatcher.DispatchHandler {
   private abort: ((reason: Error) => void) | null = null;
@@ -189,8 +190,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.statusCode = statusCode;
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
       const name = (rawHeaders[i] as Buffer).toString("latin1").toLowerCase();
-      if (name === "retry-after") this.retryAfter ??= (rawHeaders[i + 1] as Buffer).toString("latin1");
-      else if (name === "location") this.location ??= (rawHeaders[i + 1] as Buffer).toString("latin1");
+      if (name === "retry-after") this.retryAfter ??= (rawHeaders[i + 1] as Buffer).toString("utf8");
+      else if (name === "location") this.location ??= (rawHeaders[i + 1] as Buffer).toString("utf8");
     }
     return true;
   }
