@@ -51,26 +51,34 @@ export class OutcomeRecorder {
   /** Resolves once every queued outcome has been written (or put aside for a later try). */
   flush(): Promise<void> {
     if (this.writing) return this.writing;
+    // Nothing to write: the body below would then end before its first await, clearing `writing`
+    // before it was set, and the resolved promise would stay as "a write in progress" for good.
+    if (this.finished.length === 0) return Promise.resolve();
     this.writing = (async () => {
-      while (this.finished.length > 0) {
-        const batch = this.finished.splice(0, this.options.batchSize);
-        const byHolder = new Map<string, typeof batch>();
-        for (const item of batch) {
-          const same = byHolder.get(item.holder);
-          if (same) same.push(item);
-          else byHolder.set(item.holder, [item]);
+      try {
+        while (this.finished.length > 0) {
+          const batch = this.finished.splice(0, this.options.batchSize);
+          const byHolder = new Map<string, typeof batch>();
+          for (const item of batch) {
+            const same = byHolder.get(item.holder);
+            if (same) same.push(item);
+            else byHolder.set(item.holder, [item]);
+          }
+          for (const [holder, items] of byHolder) {
+            const started = performance.now();
+            const written = await this.write(holder, items);
+            timeStage("record", started, items.length);
+            this.options.metrics?.recordBatchSeconds.observe((performance.now() - started) / 1000);
+            if (written.length > 0) this.options.onRecorded?.({ holder, records: written });
+          }
         }
-        for (const [holder, items] of byHolder) {
-          const started = performance.now();
-          const written = await this.write(holder, items);
-          timeStage("record", started, items.length);
-          this.options.metrics?.recordBatchSeconds.observe((performance.now() - started) / 1000);
-          if (written.length > 0) this.options.onRecorded?.({ holder, records: written });
-        }
+      } finally {
+        // In the same turn as the loop's last look at `finished`, with no await between. Cleared a
+        // turn later (a .finally() on this promise), an outcome added in between found a write in
+        // progress, was not written, and waited for the next outcome: the last one, past its lease.
+        this.writing = null;
       }
-    })().finally(() => {
-      this.writing = null;
-    });
+    })();
     return this.writing;
   }
 
