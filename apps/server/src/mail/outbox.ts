@@ -186,18 +186,23 @@ export function createMailer(sql: SqlRunner, transport: MailTransport, options: 
     }
     running = (async () => {
       let total = 0;
-      do {
-        again = false;
-        let sent: number;
+      try {
         do {
-          sent = await runOnce();
-          total += sent;
-        } while (sent === BATCH);
-      } while (again);
+          again = false;
+          let sent: number;
+          do {
+            sent = await runOnce();
+            total += sent;
+          } while (sent === BATCH);
+        } while (again);
+      } finally {
+        // In the same turn as the last look at `again`: a .finally() on the promise ran a turn
+        // later, and a wake-up in between found the pass still running, set `again` for a loop that
+        // had ended, and was lost (a mail then waited for the next poll; tests that do not poll hung).
+        running = null;
+      }
       return total;
-    })().finally(() => {
-      running = null;
-    });
+    })();
     return running;
   }
 
