@@ -3,6 +3,7 @@ import { verifyWebhook } from "@genie/webhook-core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../src/db";
+import { deliveryBodies } from "../src/services/delivery-bodies";
 import { DATABASE_MODES, isModeAvailable } from "./support/databases";
 import { type SeededAccount, seedAccount } from "./support/fixtures";
 import { type Pipeline, startPipeline } from "./support/pipeline";
@@ -80,11 +81,34 @@ const hostileRegistration = fc.record(
     ),
     fields: fc.dictionary(
       fc.oneof(
-        { arbitrary: fc.constantFrom("company", "note", "seats"), weight: 8 },
+        // Digit-only names too: JavaScript orders them before the others, jsonb by length.
+        { arbitrary: fc.constantFrom("company", "note", "seats", "b", "a_long_name", "10", "2"), weight: 8 },
         { arbitrary: hostileString, weight: 1 },
       ),
-      fieldString,
-      { maxKeys: 3 },
+      fc.oneof(
+        { arbitrary: fieldString, weight: 4 },
+        { arbitrary: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer()), weight: 1 },
+        { arbitrary: fc.constantFrom(true, false, null), weight: 1 },
+      ),
+      { maxKeys: 5 },
+    ),
+    consent: fc.record(
+      {
+        text: fieldString,
+        given: fc.boolean(),
+        at: fc
+          .date({ min: new Date("1970-01-01"), max: new Date("2100-01-01"), noInvalidDate: true })
+          .map((d) => d.toISOString()),
+      },
+      { requiredKeys: ["text", "given"] },
+    ),
+    firstTouch: fc.record(
+      {
+        utm: fc.record({ source: fieldString, campaign: fieldString }, { requiredKeys: [] }),
+        landingPage: fieldString.map((s) => `https://funnel.example.com/?${s}`),
+        referrer: fieldString,
+      },
+      { requiredKeys: [] },
     ),
   },
   { requiredKeys: ["email"] },
@@ -104,22 +128,42 @@ for (const mode of DATABASE_MODES) {
     beforeAll(async () => {
       pipeline = await startPipeline(mode);
       ({ db, receiver, url: apiUrl } = pipeline);
-      account = await seedAccount(db.prisma, { endpointUrls: [receiver.url("/crm")], secret: SECRET });
+      account = await seedAccount(db.prisma, {
+        endpointUrls: [receiver.url("/crm"), receiver.url("/crm-flat")],
+        secret: SECRET,
+      });
+      await db.prisma.webhookEndpoint.update({
+        where: { id: account.endpointIds[1] },
+        data: { payloadFormat: "flat" },
+      });
     });
     afterAll(async () => {
       await pipeline?.close();
     });
 
-    /** The 201 path: stored, delivered once, logged once, verifiable, and byte-faithful to the input. */
+    /**
+     * The 201 path: stored, delivered once to each endpoint (one nested, one flat), logged once,
+     * verifiable, byte-faithful to the input, and the body shown afterwards (rebuilt from the contact:
+     * a finished delivery keeps none) is byte for byte the one the receiver got.
+     */
     async function checkAccepted(input: HostileRegistration, contactId: string) {
-      const delivery = await waitFor(async () => {
-        const d = await db.prisma.webhookDelivery.findFirst({ where: { contactId } });
-        return d && d.status !== "pending" ? d : undefined;
+      const deliveries = await waitFor(async () => {
+        const rows = await db.prisma.webhookDelivery.findMany({ where: { contactId } });
+        return rows.length === 2 && rows.every((d) => d.status !== "pending") ? rows : undefined;
       });
-      expect(delivery.status).toBe("succeeded");
-      expect(await db.prisma.webhookLog.count({ where: { deliveryId: delivery.id } })).toBe(1);
-      const received = receiver.received.filter((r) => r.body === delivery.body);
-      expect(received).toHaveLength(1);
+      const bodies = await deliveryBodies(
+        db.sql,
+        account.userId,
+        deliveries.map((d) => d.id),
+      );
+      for (const delivery of deliveries) {
+        expect(delivery).toMatchObject({ status: "succeeded", body: null });
+        expect(await db.prisma.webhookLog.count({ where: { deliveryId: delivery.id } })).toBe(1);
+        const body = bodies.get(delivery.id);
+        expect(receiver.received.filter((r) => r.body === body)).toHaveLength(1);
+      }
+      const nested = deliveries.find((d) => d.payloadFormat === "nested");
+      const received = receiver.received.filter((r) => r.body === bodies.get(nested?.id ?? ""));
       const request = received[0] as (typeof received)[number];
       verifyWebhook(request.body, request.headers as Record<string, string>, { secrets: SECRET });
 
@@ -136,7 +180,9 @@ for (const mode of DATABASE_MODES) {
         expect(data.utm[key]).toBe(trimmed(input.utm?.[key]));
       }
       expect(data.fields).toEqual(
-        Object.fromEntries(Object.entries(input.fields ?? {}).map(([k, v]) => [k, v.trim()])),
+        Object.fromEntries(
+          Object.entries(input.fields ?? {}).map(([k, v]) => [k, typeof v === "string" ? v.trim() : v]),
+        ),
       );
       const contact = await db.prisma.contact.findUniqueOrThrow({ where: { id: contactId } });
       expect([contact.email, contact.name, contact.referrer]).toEqual([

@@ -16,3 +16,8 @@ export function sqlParams() {
 
 /** What `sqlParams()` returns: the values so far and `add`. */
 export type SqlParams = ReturnType<typeof sqlParams>;
+
+/** A uuid[] parameter as a PostgreSQL array literal, which both drivers pass through unchanged. */
+export function uuidArray(ids: string[]): string {
+  return `{${ids.join(",")}}`;
+}

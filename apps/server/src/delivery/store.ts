@@ -1,6 +1,8 @@
 import { toStorableText } from "@genie/schemas";
+import { v7 as uuidv7 } from "uuid";
 import type { SqlRunner } from "../db";
 import { openSealed } from "../db/encryption";
+import { uuidArray } from "../db/sql";
 import { announceChanges } from "../live/feed";
 import { timeStage } from "../metrics";
 import type { AttemptRecord, ClaimedDelivery, WorkerShare } from "./contract";
@@ -198,22 +200,23 @@ export async function recordAttempts(
   if (records.length === 0) return;
   await sql.query(
     `WITH r AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r("userId" uuid, "deliveryId" uuid, "endpointId" uuid,
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r("logId" uuid, "userId" uuid, "deliveryId" uuid, "endpointId" uuid,
          "eventType" text, url text, "attemptNumber" int, success boolean, "statusCode" int,
          "errorKind" text, "errorMessage" text, "durationMs" int, "requestHeaders" jsonb, "responseExcerpt" text,
          "nextStatus" text, "retryDelayMs" int, "disableEndpointReason" text)
      ), logs AS (
-       INSERT INTO webhook_logs (user_id, delivery_id, endpoint_id, event_type, payload, webhook_url, status_code,
-         success, error_message, error_kind, attempt_number, delivered_at, duration_ms, request_headers,
-         response_excerpt)
-       SELECT r."userId", r."deliveryId", r."endpointId", r."eventType", NULL, r.url, r."statusCode",
+       INSERT INTO webhook_logs (id, user_id, delivery_id, endpoint_id, event_type, payload, webhook_url,
+         status_code, success, error_message, error_kind, attempt_number, delivered_at, duration_ms,
+         request_headers, response_excerpt)
+       SELECT r."logId", r."userId", r."deliveryId", r."endpointId", r."eventType", NULL, r.url, r."statusCode",
          r.success, r."errorMessage", r."errorKind", r."attemptNumber", CASE WHEN r.success THEN now() END,
          r."durationMs",
          -- Kept to debug a failed attempt; a successful one sent what every attempt sends (about
          -- 300 bytes a row saved, see the storage benchmark), and storableRecord leaves them out.
          r."requestHeaders",
          -- A receiver may echo what it got: none of it is kept for a delivery whose contact was erased.
-         CASE WHEN d.body IS NULL THEN NULL ELSE r."responseExcerpt" END
+         -- (erased: no body to send and no contact to rebuild one from).
+         CASE WHEN d.body IS NULL AND d.contact_id IS NULL THEN NULL ELSE r."responseExcerpt" END
        FROM r JOIN webhook_deliveries d ON d.id = r."deliveryId" AND ($3::boolean OR d.locked_by = $2)
      ), deliveries AS (
        UPDATE webhook_deliveries d SET
@@ -224,8 +227,11 @@ export async function recordAttempts(
          locked_until = NULL, locked_by = NULL,
          last_status_code = r."statusCode", last_error = r."errorMessage",
          completed_at = CASE WHEN r."nextStatus" = 'pending' THEN NULL ELSE now() END,
-         -- A contact.deleted body holds the erased email: kept only while it may still be sent.
-         body = CASE WHEN r."nextStatus" <> 'pending' AND d.event_type = 'contact.deleted' THEN NULL ELSE d.body END,
+         -- A body is kept only while it may still be sent: a finished registration's is rebuilt from
+         -- its contact when shown or sent again (services/delivery-bodies.ts), so the row shrinks to
+         -- its metadata and the space its body took is reused (the storage benchmark's steady state);
+         -- a contact.deleted body held the erased email.
+         body = CASE WHEN r."nextStatus" <> 'pending' THEN NULL ELSE d.body END,
          updated_at = now()
        -- Only a delivery still pending: one cancelled meanwhile (its contact erased) stays cancelled.
        FROM r WHERE d.id = r."deliveryId" AND d.locked_by = $2 AND d.status = 'pending'
@@ -255,11 +261,15 @@ export type LeaseRule = { /** @default true */ logLostLeases?: boolean };
  * failure, so they are not sanitised and serialised for nothing).
  */
 function storableRecord(record: AttemptRecord): Omit<AttemptRecord, "requestHeaders"> & {
+  logId: string;
   requestHeaders: Record<string, string> | null;
 } {
   const text = (value: string | null) => (value === null ? null : toStorableText(value));
   return {
     ...record,
+    // Time-ordered, as log rows are never updated: their primary key grows at its right edge, where
+    // PostgreSQL fills a page before splitting it (random ids leave pages about half full).
+    logId: uuidv7(),
     url: toStorableText(record.url),
     errorKind: text(record.errorKind),
     errorMessage: text(record.errorMessage),
@@ -416,9 +426,4 @@ export async function releaseLeases(sql: SqlRunner, workerId: string, ids?: stri
      WHERE locked_by = $1 AND status = 'pending' AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))`,
     [workerId, ids ? uuidArray(ids) : null],
   );
-}
-
-/** A uuid[] parameter as a PostgreSQL array literal, which both drivers pass through unchanged. */
-function uuidArray(ids: string[]): string {
-  return `{${ids.join(",")}}`;
 }

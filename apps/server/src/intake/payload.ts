@@ -46,9 +46,18 @@ export function registrationEvent(facts: RegistrationEventFacts): RegistrationWe
       },
       landingPage: r.landingPage ?? null,
       firstTouch: storedFirstTouch(r.firstTouch),
-      fields: r.fields ?? {},
+      fields: fieldsByName(r.fields),
     },
   };
+}
+
+/**
+ * Custom fields ordered by name: the contact keeps them as jsonb, which has a key order of its own,
+ * and a finished delivery's body is rebuilt from the contact (see `rebuiltRegistrationBody`), so the
+ * body must not depend on the order the page sent them in.
+ */
+function fieldsByName(fields: Registration["fields"]): NonNullable<Registration["fields"]> {
+  return Object.fromEntries(Object.entries(fields ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** The consent a registration carries, its time in ISO-8601 UTC (the time of receipt when the page sent none). */
@@ -83,6 +92,86 @@ export function storedFirstTouch(value: unknown): StoredFirstTouch | null {
     referrer: text(touch.referrer),
     at: text(touch.at),
   };
+}
+
+/** A registration's delivery as stored: its contact's columns, and the project and page they name. */
+export type StoredRegistration = {
+  event_id: string;
+  payload_format: PayloadFormat;
+  contact_id: string;
+  created_at: Date | string;
+  email: string;
+  name: string | null;
+  phone: string | null;
+  consent_given: boolean | null;
+  consent_text: string | null;
+  consent_at: Date | string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_term: string | null;
+  utm_content: string | null;
+  first_touch: unknown;
+  visitor_id: string | null;
+  user_agent: string | null;
+  referrer: string | null;
+  page_url: string | null;
+  landing_page: string | null;
+  custom_fields: unknown;
+  project_id: string;
+  project_name: string;
+  page_id: string | null;
+  page_default_url: string | null;
+};
+
+/**
+ * The body of a registration's delivery, rebuilt from its stored contact: byte for byte the body the
+ * intake built (the contact holds every value of it; `test/delivery-bodies.test.ts` checks this for
+ * any registration), but for the project's name and page's address, which are read as they are now.
+ * A delivery keeps its body only while it is pending (see the record statement), so this is how a
+ * finished one is shown and sent again.
+ */
+export function rebuiltRegistrationBody(row: StoredRegistration): string {
+  const optional = (value: string | null) => value ?? undefined;
+  const createdAt = new Date(row.created_at);
+  const registration: Registration = {
+    email: row.email,
+    name: optional(row.name),
+    phone: optional(row.phone),
+    consent:
+      row.consent_given === null
+        ? undefined
+        : {
+            given: row.consent_given,
+            text: row.consent_text ?? "",
+            at: row.consent_at === null ? undefined : new Date(row.consent_at).toISOString(),
+          },
+    projectId: row.project_id,
+    pageUrl: optional(row.page_url),
+    landingPage: optional(row.landing_page),
+    referrer: optional(row.referrer),
+    visitorId: optional(row.visitor_id),
+    utm: {
+      source: optional(row.utm_source),
+      medium: optional(row.utm_medium),
+      campaign: optional(row.utm_campaign),
+      term: optional(row.utm_term),
+      content: optional(row.utm_content),
+    },
+    // Stored as storedFirstTouch made it; registrationEvent reads it the same way again.
+    firstTouch: (row.first_touch ?? undefined) as Registration["firstTouch"],
+    fields: (row.custom_fields ?? {}) as Registration["fields"],
+  };
+  const event = registrationEvent({
+    eventId: row.event_id,
+    contactId: row.contact_id,
+    createdAt,
+    registration,
+    project: { id: row.project_id, name: row.project_name },
+    page: row.page_id === null ? null : { id: row.page_id, url: row.page_default_url ?? "" },
+    userAgent: row.user_agent,
+  });
+  return serializeWebhook(event, row.payload_format);
 }
 
 /** An event with the registration body's shape (a real one, or the test button's sample). */

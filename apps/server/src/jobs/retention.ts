@@ -14,8 +14,10 @@ export type RetentionOptions = {
 };
 
 /**
- * One retention pass: deletes attempt logs older than the window, and removes the bodies of finished
- * deliveries (succeeded, failed, cancelled) completed before it, in small batches. Pending
+ * One retention pass: deletes attempt logs older than the window, and removes the bodies finished
+ * deliveries completed before it still hold, in small batches: a sent delivery drops its body when
+ * its outcome is recorded (it is rebuilt from the contact), so these are cancelled ones and those
+ * finished before bodies were rebuilt. Pending
  * deliveries are never touched, whatever their age; contacts are kept (they are the owner's leads)
  * unless erased; delivery rows stay, without their body, so counts and statuses survive and a
  * redelivery can say why it is not possible. The same plain statements on PostgreSQL and PGlite.

@@ -10,6 +10,7 @@ import { keysetAfter, keysetPage } from "../db/keyset";
 import { sqlParams } from "../db/sql";
 import { notFound } from "../errors";
 import { storedFirstTouch } from "../intake/payload";
+import { deliveryBodies } from "./delivery-bodies";
 
 type ContactRow = {
   id: string;
@@ -228,13 +229,17 @@ export async function exportContact(db: Database, userId: string, { id }: ById):
       status: true,
       createdAt: true,
       completedAt: true,
-      body: true,
       logs: {
         orderBy: { attemptNumber: "asc" },
         select: { createdAt: true, attemptNumber: true, success: true, statusCode: true, webhookUrl: true },
       },
     },
   });
+  const bodies = await deliveryBodies(
+    db.sql,
+    userId,
+    deliveries.map((delivery) => delivery.id),
+  );
   return {
     contact: {
       id: contact.id,
@@ -261,9 +266,9 @@ export async function exportContact(db: Database, userId: string, { id }: ById):
       idempotencyKey: contact.idempotencyKey,
       firstTouch: storedFirstTouch(contact.firstTouch),
     },
-    deliveries: deliveries.map(({ logs, body, ...delivery }) => ({
+    deliveries: deliveries.map(({ logs, ...delivery }) => ({
       ...delivery,
-      body: body === null ? null : JSON.parse(body),
+      body: JSON.parse(bodies.get(delivery.id) ?? "null"),
       attempts: logs,
     })),
   };

@@ -1,8 +1,9 @@
 import { type ById, REDELIVER_BATCH, type RedeliverFailed } from "@genie/schemas";
 import type { Database } from "../db";
-import { sqlParams } from "../db/sql";
+import { sqlParams, uuidArray } from "../db/sql";
 import type { DeliveryWaker } from "../delivery/contract";
 import { AppError, notFound } from "../errors";
+import { deliveryBodies } from "./delivery-bodies";
 
 /**
  * Queued again, as the worker's claim expects: pending, due now, no lease, a fresh attempt count (the
@@ -11,15 +12,30 @@ import { AppError, notFound } from "../errors";
 const REQUEUE = `status = 'pending', next_attempt_at = now(), attempt_count = 0, locked_until = NULL,
   locked_by = NULL, completed_at = NULL, updated_at = now()`;
 
+/**
+ * The body goes back on the row for the worker: a finished delivery's was rebuilt from its contact.
+ * Only where the contact is still there (or the body never left): an erasure that commits between
+ * the read and this update has nulled both, and its data must not come back.
+ */
+const REQUEUE_WITH_BODY = `${REQUEUE}, body = coalesce(d.body, b.body)
+  FROM unnest($1::uuid[], $2::text[]) AS b(id, body)
+  WHERE d.id = b.id AND d.user_id = $3::uuid AND coalesce(d.body, b.body) IS NOT NULL
+    AND (d.body IS NOT NULL OR d.contact_id IS NOT NULL)`;
+
+/** Queues again the given finished deliveries that still have a body, or a contact to rebuild it from. */
+async function requeue(db: Database, userId: string, ids: string[], statusCondition: string) {
+  const bodies = await deliveryBodies(db.sql, userId, ids);
+  const rows = await db.sql.query<{ id: string }>(
+    `UPDATE webhook_deliveries d SET ${REQUEUE_WITH_BODY} AND ${statusCondition} RETURNING d.id::text`,
+    [uuidArray(ids), ids.map((id) => bodies.get(id) ?? null), userId],
+  );
+  return rows.map((row) => row.id);
+}
+
 /** Sends a finished delivery (failed, cancelled, or even succeeded) again. */
 export async function redeliver(db: Database, userId: string, { id }: ById, worker?: DeliveryWaker) {
-  const rows = await db.sql.query<{ id: string }>(
-    `UPDATE webhook_deliveries SET ${REQUEUE}
-     WHERE id = $1::uuid AND user_id = $2::uuid AND status <> 'pending' AND body IS NOT NULL
-     RETURNING id::text`,
-    [id, userId],
-  );
-  if (rows.length === 0) {
+  const queued = await requeue(db, userId, [id], "d.status <> 'pending'");
+  if (queued.length === 0) {
     const status = await assertOwnDelivery(db, userId, id);
     if (status !== "pending") throw bodyGone();
     throw new AppError("CONFLICT", {
@@ -44,20 +60,24 @@ export async function redeliverFailed(
     "status = 'failed'",
     `created_at >= ${p.add(range.from)}::timestamptz`,
     `created_at < ${p.add(range.to)}::timestamptz`,
-    // Bodies removed by retention or erasure cannot be sent again (see redeliver).
-    "body IS NOT NULL",
+    // Erased contacts' deliveries cannot be sent again (see requeue).
+    "(body IS NOT NULL OR contact_id IS NOT NULL)",
   ];
   if (range.endpointId) where.push(`endpoint_id = ${p.add(range.endpointId)}::uuid`);
-  const rows = await db.sql.query<{ id: string }>(
-    `UPDATE webhook_deliveries SET ${REQUEUE}
-     WHERE id IN (SELECT id FROM webhook_deliveries WHERE ${where.join(" AND ")}
-                  ORDER BY created_at LIMIT ${p.add(REDELIVER_BATCH)}::int FOR UPDATE SKIP LOCKED)
-       AND status = 'failed'
-     RETURNING id::text`,
+  const candidates = await db.sql.query<{ id: string }>(
+    `SELECT id::text FROM webhook_deliveries WHERE ${where.join(" AND ")}
+     ORDER BY created_at LIMIT ${p.add(REDELIVER_BATCH)}::int`,
     p.values,
   );
-  if (rows.length > 0) worker?.wake(rows.map((row) => row.id));
-  return { count: rows.length, more: rows.length === REDELIVER_BATCH };
+  // A delivery queued by someone else meanwhile is no longer failed, and is left as it is.
+  const queued = await requeue(
+    db,
+    userId,
+    candidates.map((row) => row.id),
+    "d.status = 'failed'",
+  );
+  if (queued.length > 0) worker?.wake(queued);
+  return { count: queued.length, more: candidates.length === REDELIVER_BATCH };
 }
 
 /**
@@ -99,7 +119,7 @@ function bodyGone(): AppError {
   return new AppError("PRECONDITION_FAILED", {
     reason: "body_removed",
     userMessage:
-      "This delivery can no longer be sent again: its body was removed, either by the retention " +
-      "period (GENIE_RETENTION_DAYS) or because its contact was erased.",
+      "This delivery can no longer be sent again: its body was removed (with its contact's erasure, " +
+      "or by the retention period, GENIE_RETENTION_DAYS) and there is no contact to rebuild it from.",
   });
 }

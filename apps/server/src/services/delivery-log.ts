@@ -14,6 +14,7 @@ import { keysetAfter, keysetPage } from "../db/keyset";
 import { sqlParams } from "../db/sql";
 import { notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
+import { deliveryBodies } from "./delivery-bodies";
 import { summarySelect } from "./logs";
 
 type SummaryRow = {
@@ -142,12 +143,13 @@ const MAX_ATTEMPTS_SHOWN = 200;
 
 /** One delivery with everything its page shows: contact, endpoint, body, headers and attempts. */
 export async function getDelivery(db: Database, userId: string, { id }: ById): Promise<DeliveryDetailView> {
-  const [row] = await db.sql.query<SummaryRow & { body: string | null }>(
-    `SELECT ${SUMMARY_COLUMNS}, d.body FROM ${SUMMARY_FROM} WHERE d.id = $1::uuid AND d.user_id = $2::uuid`,
+  const [row] = await db.sql.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE d.id = $1::uuid AND d.user_id = $2::uuid`,
     [id, userId],
   );
   if (!row) throw notFound("Delivery");
-  const [endpoint, contact, attempts] = await Promise.all([
+  const [bodies, endpoint, contact, attempts] = await Promise.all([
+    deliveryBodies(db.sql, userId, [id]),
     db.prisma.webhookEndpoint.findFirstOrThrow({
       where: { id: row.endpoint_id, userId },
       select: {
@@ -176,7 +178,7 @@ export async function getDelivery(db: Database, userId: string, { id }: ById): P
   const { customHeaders, ...endpointView } = endpoint;
   return {
     delivery: toSummary(row),
-    payload: row.body === null ? null : parseBody(row.body),
+    payload: parseBody(bodies.get(id) ?? null),
     contact,
     endpoint: endpointView,
     headers: sentHeaders(Object.keys(asRecord(customHeaders))),
@@ -210,7 +212,8 @@ function asRecord(json: Prisma.JsonValue): Record<string, unknown> {
 }
 
 /** The body as JSON for the page; as the text it is, should it ever not parse. */
-function parseBody(body: string): unknown {
+function parseBody(body: string | null): unknown {
+  if (body === null) return null;
   try {
     return JSON.parse(body);
   } catch {

@@ -53,8 +53,8 @@ async function erase(
          to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
        FROM target t
      ), notified AS (
-       INSERT INTO webhook_deliveries (user_id, endpoint_id, event_id, event_type, body)
-       SELECT ev.user_id, e.id, ev.event_id, 'contact.deleted', ${CONTACT_DELETED_BODY}
+       INSERT INTO webhook_deliveries (user_id, endpoint_id, event_id, event_type, payload_format, body)
+       SELECT ev.user_id, e.id, ev.event_id, 'contact.deleted', e.payload_format, ${CONTACT_DELETED_BODY}
        FROM ev JOIN webhook_endpoints e ON e.user_id = ev.user_id AND e.enabled
          AND 'contact.deleted' = ANY(e.event_types)
          AND (e.all_projects OR EXISTS (SELECT 1 FROM webhook_endpoint_projects ep

@@ -4,6 +4,7 @@ import { keysetAfter, keysetPage } from "../db/keyset";
 import { sqlParams } from "../db/sql";
 import { notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
+import { deliveryBodies } from "./delivery-bodies";
 
 const SUMMARY_COLUMNS = `l.id::text AS id, l.created_at AS "createdAt", l.delivery_id::text AS "deliveryId",
   l.endpoint_id::text AS "endpointId", l.event_type AS "eventType", l.webhook_url AS "webhookUrl",
@@ -85,7 +86,6 @@ export async function getLog(db: Database, userId: string, { id }: ById): Promis
           nextAttemptAt: true,
           completedAt: true,
           contactId: true,
-          body: true,
         },
       })
     : null;
@@ -97,12 +97,15 @@ export async function getLog(db: Database, userId: string, { id }: ById): Promis
         take: 100,
       })
     : [pick(log)];
-  // A delivery's attempts share its body (stored once, with the delivery); a test send keeps its own.
-  // Null once the body is gone (retention, or its contact erased).
-  const payload = log.payload ?? (delivery?.body ? parseBody(delivery.body) : null);
+  // A delivery's attempts share its body (the delivery's, or rebuilt from its contact); a test send
+  // keeps its own. Null once there is none (its contact erased).
+  const deliveryBody = delivery
+    ? (await deliveryBodies(db.sql, userId, [delivery.id])).get(delivery.id)
+    : null;
+  const payload = log.payload ?? (deliveryBody ? parseBody(deliveryBody) : null);
   return {
     log: { ...log, payload, requestHeaders: (log.requestHeaders as Record<string, string> | null) ?? null },
-    delivery: delivery && withoutBody(delivery),
+    delivery,
     timeline,
   };
 }
@@ -114,10 +117,6 @@ function parseBody(body: string): unknown {
   } catch {
     return body;
   }
-}
-
-function withoutBody<T extends { body: string | null }>({ body: _body, ...rest }: T): Omit<T, "body"> {
-  return rest;
 }
 
 function pick(log: Prisma.WebhookLogGetPayload<{ select: typeof detailSelect }>): LogSummaryView {

@@ -86,7 +86,7 @@ export function DeliveryPage() {
         <Attempts detail={data} />
         <Section
           title="Payload"
-          description="The exact body every attempt sends (the signature covers these bytes)."
+          description="The exact body every attempt sends (the signature covers these bytes). Once the delivery is finished, it is rebuilt from its contact: a project renamed since shows its new name."
           actions={data.payload !== null && <CopyButton text={pretty(data.payload)} label="Copy payload" />}
         >
           {data.payload === null ? (
