@@ -4,7 +4,9 @@
 // rows compacted, then after a retention pass that finds everything old. Loopback only; bounded.
 // Usage:
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @genie/server bench:storage
-// BENCH_REGISTRATIONS sets N (default 3000). It creates a fresh database there and drops it afterwards.
+// BENCH_KEEP_DATABASE=1 keeps the database afterwards, to look inside (pageinspect, EXPLAIN).
+// BENCH_REGISTRATIONS sets N (default 10000: each relation grows by whole 8 KiB pages, so fewer rows
+// would leave the figure a few dozen bytes to chance). It creates a fresh database there and drops it afterwards.
 import { openDatabase } from "../src/db";
 import { createDeliveryWorker } from "../src/delivery";
 import { runRetention } from "../src/jobs/retention";
@@ -15,7 +17,7 @@ import { startReceiver, waitFor } from "../test/support/receiver";
 import { sdkRegistrationBody } from "../test/support/sdk-registration";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-let N = Number(process.env.BENCH_REGISTRATIONS ?? 3000);
+let N = Number(process.env.BENCH_REGISTRATIONS ?? 10000);
 const TABLES = ["contacts", "webhook_deliveries", "webhook_logs"] as const;
 const DAY = 86_400_000;
 
@@ -55,6 +57,21 @@ async function diskSizes(sql: Awaited<ReturnType<typeof openDatabase>>["sql"]) {
     result[table] = Number(row?.disk);
   }
   return result;
+}
+
+/** Each heap, index and TOAST relation of the three tables, by name, with its size on disk. */
+async function relationSizes(sql: Awaited<ReturnType<typeof openDatabase>>["sql"]) {
+  const rows = await sql.query<{ name: string; size: string }>(
+    `SELECT c.relname AS name, pg_relation_size(c.oid)::text AS size
+     FROM pg_class c
+     WHERE c.oid IN (SELECT t.oid FROM pg_class t WHERE t.relname = ANY($1::text[])
+       UNION SELECT t.reltoastrelid FROM pg_class t WHERE t.relname = ANY($1::text[])
+       UNION SELECT i.indexrelid FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+         WHERE t.relname = ANY($1::text[]))
+     ORDER BY c.relname`,
+    [TABLES],
+  );
+  return new Map(rows.map((row) => [row.name, Number(row.size)]));
 }
 
 function report(title: string, s: Sizes) {
@@ -139,8 +156,10 @@ async function main() {
     await batch(0);
     for (const table of TABLES) await db.sql.exec(`VACUUM ${table}`);
     const before = await diskSizes(db.sql);
+    const relationsBefore = await relationSizes(db.sql);
     await batch(N);
     const after = await diskSizes(db.sql);
+    const relationsAfter = await relationSizes(db.sql);
     await app.close();
     await worker.stop(1000);
     console.log(`\nSteady state: growth over a second batch of ${N} after a VACUUM of the first`);
@@ -152,6 +171,12 @@ async function main() {
       console.log(`| ${table} | ${((after[table] - before[table]) / N).toFixed(0)} |`);
     }
     console.log(`| all three | **${(growth / N).toFixed(0)}** (goal <= 2048) |`);
+    console.log("\n| relation | growth / reg. |");
+    console.log("|---|---|");
+    for (const [relation, size] of relationsAfter) {
+      const grown = (size - (relationsBefore.get(relation) ?? 0)) / N;
+      if (grown !== 0) console.log(`| ${relation} | ${grown.toFixed(0)} |`);
+    }
 
     // Both batches from here on: the per-registration figures divide by 2N.
     N = 2 * N;
@@ -164,7 +189,8 @@ async function main() {
   } finally {
     await db.close();
     await receiver.close();
-    await runAdminStatement(ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    if (!process.env.BENCH_KEEP_DATABASE)
+      await runAdminStatement(ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   }
   process.exit(0);
 }
