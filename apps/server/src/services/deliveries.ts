@@ -24,6 +24,7 @@ const REQUEUE_WITH_BODY = `${REQUEUE}, body = coalesce(d.body, b.body)
 
 /** Queues again the given finished deliveries that still have a body, or a contact to rebuild it from. */
 async function requeue(db: Database, userId: string, ids: string[], statusCondition: string) {
+  if (ids.length === 0) return [];
   const bodies = await deliveryBodies(db.sql, userId, ids);
   const rows = await db.sql.query<{ id: string }>(
     `UPDATE webhook_deliveries d SET ${REQUEUE_WITH_BODY} AND ${statusCondition} RETURNING d.id::text`,
