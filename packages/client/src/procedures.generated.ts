@@ -530,6 +530,7 @@ export type Procedures = {
       kind: "query";
       input: { id: string };
       output: {
+        payloadFormat: "nested" | "flat";
         endpoint: {
           id: string;
           name: string;

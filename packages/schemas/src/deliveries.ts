@@ -156,8 +156,13 @@ export const deliveryAttemptSchema = logSummarySchema.extend({
 /** deliveries.byId: a delivery with its contact, endpoint, body, the headers Genie sends and every attempt. */
 export const deliveryDetailSchema = z.object({
   delivery: deliverySummarySchema,
-  /** The body as sent (parsed JSON); null once removed by retention or erasure. */
+  /**
+   * The body as sent (parsed JSON; a finished delivery's is rebuilt from its contact); null once
+   * there is none (its contact erased, or removed by retention).
+   */
   payload: z.unknown(),
+  /** The shape the body was built in: the endpoint's when the delivery was made. */
+  payloadFormat: z.enum(["nested", "flat"]),
   contact: z.object({ id: z.string(), name: z.string().nullable(), email: z.string() }).nullable(),
   endpoint: z.object({
     id: z.string(),

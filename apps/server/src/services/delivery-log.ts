@@ -4,6 +4,7 @@ import {
   type DeliveryList,
   type DeliveryState,
   type DeliverySummaryView,
+  type PayloadFormat,
   RETRY_PRESET_WAITS_MS,
   type RetryPresetName,
   type StatusClass,
@@ -143,8 +144,9 @@ const MAX_ATTEMPTS_SHOWN = 200;
 
 /** One delivery with everything its page shows: contact, endpoint, body, headers and attempts. */
 export async function getDelivery(db: Database, userId: string, { id }: ById): Promise<DeliveryDetailView> {
-  const [row] = await db.sql.query<SummaryRow>(
-    `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE d.id = $1::uuid AND d.user_id = $2::uuid`,
+  const [row] = await db.sql.query<SummaryRow & { payload_format: PayloadFormat }>(
+    `SELECT ${SUMMARY_COLUMNS}, d.payload_format::text AS payload_format
+     FROM ${SUMMARY_FROM} WHERE d.id = $1::uuid AND d.user_id = $2::uuid`,
     [id, userId],
   );
   if (!row) throw notFound("Delivery");
@@ -179,6 +181,7 @@ export async function getDelivery(db: Database, userId: string, { id }: ById): P
   return {
     delivery: toSummary(row),
     payload: parseBody(bodies.get(id) ?? null),
+    payloadFormat: row.payload_format,
     contact,
     endpoint: endpointView,
     headers: sentHeaders(Object.keys(asRecord(customHeaders))),

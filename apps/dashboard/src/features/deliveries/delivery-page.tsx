@@ -79,7 +79,7 @@ export function DeliveryPage() {
                 ),
               },
               { term: "Event id (webhook-id)", value: <code className="break-all">{delivery.eventId}</code> },
-              { term: "Format", value: endpoint.payloadFormat === "flat" ? "Flat keys" : "Nested JSON" },
+              { term: "Format", value: data.payloadFormat === "flat" ? "Flat keys" : "Nested JSON" },
             ]}
           />
         </Section>
