@@ -52,9 +52,9 @@ export function registrationEvent(facts: RegistrationEventFacts): RegistrationWe
 }
 
 /**
- * Custom fields ordered by name: the contact keeps them as jsonb, which has a key order of its own,
- * and a finished delivery's body is rebuilt from the contact (see `rebuiltRegistrationBody`), so the
- * body must not depend on the order the page sent them in.
+ * Custom fields ordered by name: a finished delivery's body is rebuilt from the contact (see
+ * `rebuiltRegistrationBody`), whose column need not keep the order the page sent them in (it was
+ * jsonb until 20261202200000, which orders keys its own way), so the body must not depend on it.
  */
 function fieldsByName(fields: Registration["fields"]): NonNullable<Registration["fields"]> {
   return Object.fromEntries(Object.entries(fields ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -126,8 +126,8 @@ export type StoredRegistration = {
 
 /**
  * The body of a registration's delivery, rebuilt from its stored contact: byte for byte the body the
- * intake built (the contact holds every value of it; `test/delivery-bodies.test.ts` checks this for
- * any registration), but for the project's name and page's address, which are read as they are now.
+ * intake built (the contact holds every value of it; `test/intake-properties.test.ts` checks this
+ * for any registration), but for the project's name and page's address, which are read as they are now.
  * A delivery keeps its body only while it is pending (see the record statement), so this is how a
  * finished one is shown and sent again.
  */
@@ -158,7 +158,7 @@ export function rebuiltRegistrationBody(row: StoredRegistration): string {
       term: optional(row.utm_term),
       content: optional(row.utm_content),
     },
-    // Stored as storedFirstTouch made it; registrationEvent reads it the same way again.
+    // Stored as the page sent it; registrationEvent fills in what it lacks, as the intake's did.
     firstTouch: (row.first_touch ?? undefined) as Registration["firstTouch"],
     fields: (row.custom_fields ?? {}) as Registration["fields"],
   };
