@@ -94,11 +94,8 @@ export function storedFirstTouch(value: unknown): StoredFirstTouch | null {
   };
 }
 
-/** A registration's delivery as stored: its contact's columns, and the project and page they name. */
-export type StoredRegistration = {
-  event_id: string;
-  payload_format: PayloadFormat;
-  contact_id: string;
+/** A contact's columns as the database returns them (both drivers), those of a registration. */
+export type StoredContact = {
   created_at: Date | string;
   email: string;
   name: string | null;
@@ -113,11 +110,18 @@ export type StoredRegistration = {
   utm_content: string | null;
   first_touch: unknown;
   visitor_id: string | null;
-  user_agent: string | null;
   referrer: string | null;
   page_url: string | null;
   landing_page: string | null;
   custom_fields: unknown;
+};
+
+/** A registration's delivery as stored: its contact, and the project and page they name. */
+export type StoredRegistration = StoredContact & {
+  event_id: string;
+  payload_format: PayloadFormat;
+  contact_id: string;
+  user_agent: string | null;
   project_id: string;
   project_name: string;
   page_id: string | null;

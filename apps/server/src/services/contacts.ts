@@ -9,30 +9,13 @@ import type { Database } from "../db";
 import { keysetAfter, keysetPage } from "../db/keyset";
 import { sqlParams } from "../db/sql";
 import { notFound } from "../errors";
-import { storedFirstTouch } from "../intake/payload";
+import { type StoredContact, storedFirstTouch } from "../intake/payload";
 import { deliveryBodies } from "./delivery-bodies";
 
-type ContactRow = {
+type ContactRow = StoredContact & {
   id: string;
-  created_at: Date | string;
-  email: string;
-  name: string | null;
-  phone: string | null;
-  consent_given: boolean | null;
-  consent_text: string | null;
-  consent_at: Date | string | null;
   project_id: string;
   page_id: string | null;
-  utm_source: string | null;
-  utm_medium: string | null;
-  utm_campaign: string | null;
-  utm_term: string | null;
-  utm_content: string | null;
-  visitor_id: string | null;
-  referrer: string | null;
-  page_url: string | null;
-  landing_page: string | null;
-  first_touch: unknown;
   custom_fields: Record<string, unknown> | null;
 };
 
@@ -41,7 +24,7 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}
 
 /**
  * One page of an account's contacts, newest first, by keyset on (created_at, id) (index
- * contacts(user_id, created_at DESC, id DESC)). The search is a substring of the email or name.
+ * contacts(user_id, created_at, id), read backwards). The search is a substring of the email or name.
  */
 export async function listContacts(db: Database, userId: string, query: ContactListQuery) {
   const p = sqlParams();

@@ -69,7 +69,7 @@ const STATUS_CLASS_SQL: Record<StatusClass, string> = {
 
 /**
  * One page of an account's deliveries (one row per webhook), newest first, by keyset on (created_at,
- * id) (index webhook_deliveries(user_id, created_at DESC, id DESC)). Only the conditions a request
+ * id) (index webhook_deliveries(user_id, created_at, id), read backwards). Only the conditions a request
  * uses are in the SQL, so each shape is planned for what it filters on.
  */
 export async function listDeliveries(
