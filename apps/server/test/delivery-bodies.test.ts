@@ -3,7 +3,7 @@ import { type ApiCaller, createApiHarness } from "./support/api";
 import { DATABASE_MODES, isModeAvailable } from "./support/databases";
 import { type SeededAccount, seedAccount } from "./support/fixtures";
 import { type Pipeline, startPipeline } from "./support/pipeline";
-import { waitFor } from "./support/receiver";
+import { statuses, waitFor } from "./support/receiver";
 import { sdkRegistrationBody } from "./support/sdk-registration";
 
 // A delivery keeps its body only while it may be sent; afterwards the page and a redelivery rebuild
@@ -16,7 +16,8 @@ for (const mode of DATABASE_MODES) {
     let owner: ApiCaller;
 
     beforeAll(async () => {
-      pipeline = await startPipeline(mode);
+      // The first request to /busy fails: its delivery waits 5 s (the extended schedule) for a retry.
+      pipeline = await startPipeline(mode, { scripts: { "/busy": statuses(503) } });
       account = await seedAccount(pipeline.db.prisma, { endpointUrls: [pipeline.receiver.url("/crm")] });
       await pipeline.db.prisma.funnelProject.update({
         where: { id: account.projectId },
@@ -30,11 +31,13 @@ for (const mode of DATABASE_MODES) {
       await pipeline?.close();
     });
 
-    /** Registers the SDK's reference registration and waits for its delivery to succeed. */
+    /** Registers the SDK's reference registration and waits for its delivery to /crm to succeed. */
     async function sentDelivery(email: string) {
       const contactId = await pipeline.register(sdkRegistrationBody(account, { email }));
       return waitFor(async () => {
-        const delivery = await pipeline.db.prisma.webhookDelivery.findFirst({ where: { contactId } });
+        const delivery = await pipeline.db.prisma.webhookDelivery.findFirst({
+          where: { contactId, endpointId: account.endpointIds[0] },
+        });
         return delivery?.status === "succeeded" ? { ...delivery, contactId } : undefined;
       });
     }
@@ -65,6 +68,36 @@ for (const mode of DATABASE_MODES) {
         return row.status === "succeeded" && row.body === null ? row : undefined;
       });
       expect(await pipeline.db.prisma.webhookLog.count({ where: { deliveryId: delivery.id } })).toBe(2);
+    });
+
+    test("is dropped when a waiting delivery is cancelled, and a redelivery sends the bytes first sent", async () => {
+      const { endpoint } = await owner.endpoints.create({
+        url: pipeline.receiver.url("/busy"),
+        retryPreset: "extended",
+      });
+      const contactId = await pipeline.register(
+        sdkRegistrationBody(account, { email: "cancelled@example.com" }),
+      );
+      const waiting = await waitFor(async () => {
+        const delivery = await pipeline.db.prisma.webhookDelivery.findFirst({
+          where: { contactId, endpointId: endpoint.id },
+        });
+        return delivery?.attemptCount === 1 && delivery.lockedBy === null ? delivery : undefined;
+      });
+      await owner.deliveries.cancel({ id: waiting.id });
+      const cancelled = await pipeline.db.prisma.webhookDelivery.findUniqueOrThrow({
+        where: { id: waiting.id },
+      });
+      expect(cancelled).toMatchObject({ status: "cancelled", body: null });
+
+      await owner.deliveries.redeliver({ id: waiting.id });
+      const both = await waitFor(async () => {
+        const requests = pipeline.receiver
+          .requestsTo("/busy")
+          .filter((r) => r.headers["webhook-id"] === waiting.eventId);
+        return requests.length === 2 ? requests : undefined;
+      });
+      expect(both[1]?.body).toBe(both[0]?.body);
     });
 
     test("is gone with its contact: an erased contact's delivery shows none and is not sent again", async () => {

@@ -87,7 +87,10 @@ export async function redeliverFailed(
  */
 export async function cancel(db: Database, userId: string, { id }: ById) {
   const rows = await db.sql.query<{ id: string }>(
-    `UPDATE webhook_deliveries SET status = 'cancelled', completed_at = now(), locked_by = NULL, updated_at = now()
+    // Like a sent one, a cancelled delivery keeps no body: a registration's is rebuilt from its
+    // contact if it is sent again, and a contact.deleted body holds an erased email.
+    `UPDATE webhook_deliveries SET status = 'cancelled', completed_at = now(), locked_by = NULL, updated_at = now(),
+       body = NULL
      WHERE id = $1::uuid AND user_id = $2::uuid AND status = 'pending'
        AND (locked_until IS NULL OR locked_until < now())
      RETURNING id::text`,
