@@ -15,8 +15,8 @@ export type RetentionOptions = {
 
 /**
  * One retention pass: deletes attempt logs older than the window, and removes the bodies finished
- * deliveries completed before it still hold, in small batches: a sent delivery drops its body when
- * its outcome is recorded (it is rebuilt from the contact), so these are cancelled ones and those
+ * deliveries completed before it still hold, in small batches: a delivery drops its body when its
+ * outcome is recorded or it is cancelled (it is rebuilt from the contact), so these are those
  * finished before bodies were rebuilt. Pending
  * deliveries are never touched, whatever their age; contacts are kept (they are the owner's leads)
  * unless erased; delivery rows stay, without their body, so counts and statuses survive and a
