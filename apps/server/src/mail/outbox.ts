@@ -93,7 +93,10 @@ export type MailerOptions = {
   onError?: (error: unknown) => void;
   /** How often the outbox is looked at besides wake-ups. @default 2000 */
   pollMs?: number;
-  /** The clock (tests move it forward to reach retries). @default Date.now */
+  /**
+   * A clock of the test's (moved forward to reach retries). @default the database's, the one that
+   * stamped each mail's due time: this process's could be behind it, and miss a mail just written.
+   */
   now?: () => number;
   /** @default MAIL_RETRY_DELAYS_MS */
   retryDelaysMs?: number[];
@@ -106,7 +109,8 @@ export type MailerOptions = {
  * retried on MAIL_RETRY_DELAYS_MS, then marked failed with its body removed.
  */
 export function createMailer(sql: SqlRunner, transport: MailTransport, options: MailerOptions) {
-  const now = options.now ?? Date.now;
+  /** The time for a statement: null means the database's now(), which each statement falls back on. */
+  const clock = () => (options.now ? new Date(options.now()).toISOString() : null);
   const delays = options.retryDelaysMs ?? MAIL_RETRY_DELAYS_MS;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
@@ -119,11 +123,7 @@ export function createMailer(sql: SqlRunner, transport: MailTransport, options: 
       message = JSON.parse(openSealed(row.message, row.id)) as MailMessage;
     } catch (error) {
       // Unreadable (a key that is gone): no retry can help.
-      await sql.query(
-        `UPDATE mail_outbox SET failed_at = $2::timestamptz, message = '', last_error = $3, locked_until = NULL
-         WHERE id = $1::uuid`,
-        [row.id, new Date(now()).toISOString(), describe(error)],
-      );
+      await giveUp(row.id, error);
       options.log({ ...base, event: "given_up", error: describe(error) });
       return;
     }
@@ -142,37 +142,43 @@ export function createMailer(sql: SqlRunner, transport: MailTransport, options: 
       );
     } catch (error) {
       const delay = delays[row.attempts - 1];
-      const at = new Date(now()).toISOString();
       if (delay === undefined) {
-        await sql.query(
-          `UPDATE mail_outbox SET failed_at = $2::timestamptz, message = '', last_error = $3, locked_until = NULL
-           WHERE id = $1::uuid`,
-          [row.id, at, describe(error)],
-        );
+        await giveUp(row.id, error);
         options.log({ ...base, event: "given_up", error: describe(error) });
         return;
       }
       await sql.query(
-        `UPDATE mail_outbox SET next_attempt_at = $2::timestamptz + $3::int * interval '1 millisecond',
+        `UPDATE mail_outbox
+         SET next_attempt_at = coalesce($2::timestamptz, now()) + $3::int * interval '1 millisecond',
            last_error = $4, locked_until = NULL WHERE id = $1::uuid`,
-        [row.id, at, delay, describe(error)],
+        [row.id, clock(), delay, describe(error)],
       );
       options.log({ ...base, event: "retry", error: describe(error) });
     }
   }
 
+  /** Marks a mail failed for good, its body removed. */
+  async function giveUp(id: string, error: unknown) {
+    await sql.query(
+      `UPDATE mail_outbox SET failed_at = coalesce($2::timestamptz, now()), message = '', last_error = $3,
+         locked_until = NULL
+       WHERE id = $1::uuid`,
+      [id, clock(), describe(error)],
+    );
+  }
+
   /** Claims and sends what is due; resolves with how many mails were tried. */
   async function runOnce(): Promise<number> {
-    const at = new Date(now()).toISOString();
     const rows = await sql.query<OutboxRow>(
-      `UPDATE mail_outbox SET locked_until = $1::timestamptz + $2::int * interval '1 millisecond',
+      `UPDATE mail_outbox
+       SET locked_until = coalesce($1::timestamptz, now()) + $2::int * interval '1 millisecond',
          attempts = attempts + 1
        WHERE id IN (SELECT id FROM mail_outbox
-                    WHERE failed_at IS NULL AND next_attempt_at <= $1::timestamptz
-                      AND (locked_until IS NULL OR locked_until <= $1::timestamptz)
+                    WHERE failed_at IS NULL AND next_attempt_at <= coalesce($1::timestamptz, now())
+                      AND (locked_until IS NULL OR locked_until <= coalesce($1::timestamptz, now()))
                     ORDER BY next_attempt_at LIMIT $3::int FOR UPDATE SKIP LOCKED)
        RETURNING id::text, user_id::text, kind, message, attempts`,
-      [at, LEASE_MS, BATCH],
+      [clock(), LEASE_MS, BATCH],
     );
     for (const row of rows) await sendOne(row);
     return rows.length;
