@@ -10,7 +10,7 @@ import { keysetAfter, keysetPage } from "../db/keyset";
 import { sqlParams } from "../db/sql";
 import { notFound } from "../errors";
 import { type StoredContact, storedFirstTouch } from "../intake/payload";
-import { deliveryBodies } from "./delivery-bodies";
+import { deliveryBodies, parsedBody } from "./delivery-bodies";
 
 type ContactRow = StoredContact & {
   id: string;
@@ -251,7 +251,7 @@ export async function exportContact(db: Database, userId: string, { id }: ById):
     },
     deliveries: deliveries.map(({ logs, ...delivery }) => ({
       ...delivery,
-      body: JSON.parse(bodies.get(delivery.id) ?? "null"),
+      body: parsedBody(bodies.get(delivery.id)),
       attempts: logs,
     })),
   };

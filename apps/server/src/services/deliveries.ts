@@ -6,28 +6,24 @@ import { AppError, notFound } from "../errors";
 import { deliveryBodies } from "./delivery-bodies";
 
 /**
- * Queued again, as the worker's claim expects: pending, due now, no lease, a fresh attempt count (the
- * retry schedule starts over). The event id stays, so receivers still dedupe on `webhook-id`.
+ * Queues again the given finished deliveries as the worker's claim expects them: pending, due now,
+ * no lease, a fresh attempt count (the retry schedule starts over). The event id stays, so receivers
+ * still dedupe on `webhook-id`. The body goes back on the row for the worker (a finished delivery's
+ * is rebuilt from its contact), only where the contact is still there or the body never left: an
+ * erasure that commits between the read and this update has nulled both, and its data must not
+ * come back.
  */
-const REQUEUE = `status = 'pending', next_attempt_at = now(), attempt_count = 0, locked_until = NULL,
-  locked_by = NULL, completed_at = NULL, updated_at = now()`;
-
-/**
- * The body goes back on the row for the worker: a finished delivery's was rebuilt from its contact.
- * Only where the contact is still there (or the body never left): an erasure that commits between
- * the read and this update has nulled both, and its data must not come back.
- */
-const REQUEUE_WITH_BODY = `${REQUEUE}, body = coalesce(d.body, b.body)
-  FROM unnest($1::uuid[], $2::text[]) AS b(id, body)
-  WHERE d.id = b.id AND d.user_id = $3::uuid AND coalesce(d.body, b.body) IS NOT NULL
-    AND (d.body IS NOT NULL OR d.contact_id IS NOT NULL)`;
-
-/** Queues again the given finished deliveries that still have a body, or a contact to rebuild it from. */
 async function requeue(db: Database, userId: string, ids: string[], statusCondition: string) {
   if (ids.length === 0) return [];
   const bodies = await deliveryBodies(db.sql, userId, ids);
   const rows = await db.sql.query<{ id: string }>(
-    `UPDATE webhook_deliveries d SET ${REQUEUE_WITH_BODY} AND ${statusCondition} RETURNING d.id::text`,
+    `UPDATE webhook_deliveries d
+     SET status = 'pending', next_attempt_at = now(), attempt_count = 0, locked_until = NULL,
+       locked_by = NULL, completed_at = NULL, updated_at = now(), body = coalesce(d.body, b.body)
+     FROM unnest($1::uuid[], $2::text[]) AS b(id, body)
+     WHERE d.id = b.id AND d.user_id = $3::uuid AND coalesce(d.body, b.body) IS NOT NULL
+       AND (d.body IS NOT NULL OR d.contact_id IS NOT NULL) AND ${statusCondition}
+     RETURNING d.id::text`,
     [uuidArray(ids), ids.map((id) => bodies.get(id) ?? null), userId],
   );
   return rows.map((row) => row.id);

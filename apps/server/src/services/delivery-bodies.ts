@@ -42,3 +42,16 @@ function bodyOf(row: BodySource): string | null {
   if (row.event_type !== "registration.submitted" || row.contact_id === null) return null;
   return rebuiltRegistrationBody({ ...row, contact_id: row.contact_id });
 }
+
+/**
+ * A body as the API shows it: the JSON it is, parsed; kept as text if it is not JSON (a body is
+ * always JSON Genie built, but what is shown must never throw); null when there is none.
+ */
+export function parsedBody(body: string | null | undefined): unknown {
+  if (body == null) return null;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
+}

@@ -15,7 +15,7 @@ import { keysetAfter, keysetPage } from "../db/keyset";
 import { sqlParams } from "../db/sql";
 import { notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
-import { deliveryBodies } from "./delivery-bodies";
+import { deliveryBodies, parsedBody } from "./delivery-bodies";
 import { summarySelect } from "./logs";
 
 type SummaryRow = {
@@ -180,7 +180,7 @@ export async function getDelivery(db: Database, userId: string, { id }: ById): P
   const { customHeaders, ...endpointView } = endpoint;
   return {
     delivery: toSummary(row),
-    payload: parseBody(bodies.get(id) ?? null),
+    payload: parsedBody(bodies.get(id)),
     payloadFormat: row.payload_format,
     contact,
     endpoint: endpointView,
@@ -212,14 +212,4 @@ function sentHeaders(customNames: string[]) {
 
 function asRecord(json: Prisma.JsonValue): Record<string, unknown> {
   return json && typeof json === "object" && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
-}
-
-/** The body as JSON for the page; as the text it is, should it ever not parse. */
-function parseBody(body: string | null): unknown {
-  if (body === null) return null;
-  try {
-    return JSON.parse(body);
-  } catch {
-    return body;
-  }
 }

@@ -4,7 +4,7 @@ import { keysetAfter, keysetPage } from "../db/keyset";
 import { sqlParams } from "../db/sql";
 import { notFound } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
-import { deliveryBodies } from "./delivery-bodies";
+import { deliveryBodies, parsedBody } from "./delivery-bodies";
 
 const SUMMARY_COLUMNS = `l.id::text AS id, l.created_at AS "createdAt", l.delivery_id::text AS "deliveryId",
   l.endpoint_id::text AS "endpointId", l.event_type AS "eventType", l.webhook_url AS "webhookUrl",
@@ -102,7 +102,7 @@ export async function getLog(db: Database, userId: string, { id }: ById): Promis
   const deliveryBody = delivery
     ? (await deliveryBodies(db.sql, userId, [delivery.id])).get(delivery.id)
     : null;
-  const payload = log.payload ?? (deliveryBody ? parseBody(deliveryBody) : null);
+  const payload = log.payload ?? parsedBody(deliveryBody);
   return {
     log: { ...log, payload, requestHeaders: (log.requestHeaders as Record<string, string> | null) ?? null },
     delivery,
@@ -111,14 +111,6 @@ export async function getLog(db: Database, userId: string, { id }: ById): Promis
 }
 
 /** The body as JSON for the detail view; as the text it is, should it ever not parse. */
-function parseBody(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return body;
-  }
-}
-
 function pick(log: Prisma.WebhookLogGetPayload<{ select: typeof detailSelect }>): LogSummaryView {
   const { deliveredAt: _d, payload: _p, requestHeaders: _h, responseExcerpt: _r, ...summary } = log;
   return summary;
