@@ -31,7 +31,10 @@ export type ContextOptions = {
   live?: LiveFeed;
   /** How often an open live stream checks its session again. @default SESSION_RECHECK_MS */
   liveRecheckMs?: number;
-  /** The request's session asked again (revoked, expired?). @default the session, unchanged */
+  /**
+   * The request's session, or its API key's account, asked again (revoked, expired?).
+   * @default the session, unchanged
+   */
   recheckSession?: () => Promise<Session | null>;
   /** How account mail leaves (`off`: PostgreSQL without SMTP; `files`: into the data folder). @default "off" */
   mailMode?: "smtp" | "files" | "off";
@@ -95,7 +98,16 @@ export function createContextFactory(
     if (authorization !== undefined) {
       const bearer = /^Bearer +(\S+)$/.exec(authorization)?.[1];
       const apiKey = bearer ? await verifyApiKey(db, bearer) : null;
-      return createContextInner({ ...common, session: null, apiKey });
+      return createContextInner({
+        ...common,
+        session: null,
+        apiKey,
+        // A live stream opened with a key lasts while the key does (revoked: the stream ends).
+        recheckSession: async () => {
+          const key = bearer ? await verifyApiKey(db, bearer) : null;
+          return key && { userId: key.userId };
+        },
+      });
     }
     return createContextInner({
       ...common,

@@ -5,6 +5,7 @@ import type { Database } from "../src/db";
 import { createDeliveryWorker, type DeliveryWorker } from "../src/delivery";
 import { announceChanges, startLiveFeed } from "../src/live/feed";
 import { buildServer } from "../src/server";
+import { createApiKey, revokeApiKey } from "../src/services/api-keys";
 import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
 import { registrationBody } from "./support/fixtures";
 import { httpClient, TEST_AUTH_SECRET } from "./support/http";
@@ -193,6 +194,23 @@ for (const mode of DATABASE_MODES) {
       await db.prisma.session.deleteMany({ where: { userId: user.id } });
       await stream.done;
       expect(stream.state.ended).toBe(true);
+      expect(JSON.stringify(stream.events)).toContain("UNAUTHORIZED");
+    });
+
+    test("a stream opened with an API key lasts through its rechecks, and ends soon after the key is revoked", async () => {
+      const user = await db.prisma.user.findUniqueOrThrow({ where: { email } });
+      const { apiKey, key } = await createApiKey(db, user.id, { name: "Live log", scope: "read" });
+      const stream = openStream(baseUrl, { apiKey: key });
+      await waitFor(async () => (stream.events.length > 0 ? true : undefined), 10_000, "the stream to open");
+      expect(stream.state.status).toBe(200);
+      // Five rechecks (every 200 ms here): before, the first one found no session and ended it.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(stream.state.ended).toBe(false);
+      await register();
+      await waitFor(async () => (stream.changes().length > 0 ? true : undefined), 10_000, "a change");
+
+      await revokeApiKey(db, user.id, { id: apiKey.id });
+      await stream.done;
       expect(JSON.stringify(stream.events)).toContain("UNAUTHORIZED");
     });
 

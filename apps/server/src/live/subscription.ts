@@ -3,13 +3,16 @@ import { TRPCError, tracked } from "@trpc/server";
 import type { Session } from "../auth";
 import type { LiveFeed } from "./feed";
 
-/** How often an open stream checks that its session still exists (revoked, expired, signed out). */
+/**
+ * How often an open stream checks that its session or API key still exists (revoked, expired,
+ * signed out).
+ */
 export const SESSION_RECHECK_MS = 30_000;
 
 export type LiveStreamOptions = {
   feed: LiveFeed;
   userId: string;
-  /** The request's session, asked again; null once it ended. */
+  /** The request's session (or its API key's account), asked again; null once it ended. */
   recheckSession: () => Promise<Session | null>;
   /** @default SESSION_RECHECK_MS */
   recheckMs?: number;
@@ -18,9 +21,13 @@ export type LiveStreamOptions = {
   signal?: AbortSignal | undefined;
 };
 
-/** The session a stream was opened with has ended: the browser signs in again. */
+/** The session or API key a stream was opened with has ended: the browser signs in again. */
 function sessionEnded() {
-  return new TRPCError({ code: "UNAUTHORIZED", message: "Your session has ended. Sign in again." });
+  return new TRPCError({
+    code: "UNAUTHORIZED",
+    message:
+      "The session or API key this stream was opened with has ended. Sign in again, or use a live key.",
+  });
 }
 
 /**

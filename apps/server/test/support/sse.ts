@@ -1,17 +1,22 @@
 export type SseEvent = { event: string; id?: string; data: string };
 
 /**
- * A dashboard tab's live stream over real HTTP: the events read so far, whether the server ended the
+ * A dashboard tab's (or an API client's) live stream over real HTTP: the events read so far, whether the server ended the
  * stream, and `close()` (the tab goes away).
  */
-export function openStream(baseUrl: string, cookie: string, input?: unknown) {
+export function openStream(baseUrl: string, credential: string | { apiKey: string }, input?: unknown) {
+  // A string is the session cookie; an API key goes as a bearer token.
+  const auth: Record<string, string> =
+    typeof credential === "string"
+      ? { cookie: credential }
+      : { authorization: `Bearer ${credential.apiKey}` };
   const events: SseEvent[] = [];
   const aborter = new AbortController();
   const query = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`;
   const state = { ended: false, status: 0 };
   const done = (async () => {
     const response = await fetch(`${baseUrl}/trpc/live.deliveries${query}`, {
-      headers: { cookie, accept: "text/event-stream" },
+      headers: { ...auth, accept: "text/event-stream" },
       signal: aborter.signal,
     });
     state.status = response.status;
