@@ -11,6 +11,7 @@ import {
   parseEncryptionKey,
 } from "../src/db/encryption";
 import { KEY_FILE } from "../src/db/reseal";
+import { createOutbox } from "../src/mail/outbox";
 import { createApiHarness, createOwner, SEEDED_SECRETS, seedActivity } from "./support/api";
 import { createTestDatabaseSpace, DATABASE_MODES, isModeAvailable } from "./support/databases";
 import { registrationBody, seedAccount } from "./support/fixtures";
@@ -137,6 +138,15 @@ describe("encryption at rest", () => {
           url: receiver.url("/crm"),
           customHeaders: { "x-api-key": "header-value-0123" },
         });
+        // A reset mail waits in the outbox (SMTP down, say), its link sealed with the old key.
+        const mailId = await createOutbox(db.sql, db.keys).enqueue({
+          kind: "password_reset",
+          to: "owner@example.com",
+          sensitive: true,
+          subject: "Reset your Genie password",
+          text: "https://genie.example.com/reset-password?token=rotated",
+          html: "<p>x</p>",
+        });
         const oldKeyId = db.keys.currentKeyId;
         await harness.close();
         await db.close();
@@ -150,8 +160,11 @@ describe("encryption at rest", () => {
             expect.stringContaining(`encrypted with key ${oldKeyId}, which is neither GENIE_ENCRYPTION_KEY`),
           ]);
         } else {
-          // On PGlite the data folder's own key stays an old key: nothing to refuse.
+          // On PGlite the data folder's own key stays an old key: nothing to refuse, all resealed.
           expect(await refused.exited).toBe(0);
+          expect(refused.output()).toMatch(
+            /1 of 1 endpoints and 1 of 1 mails waiting to be sent re-encrypted/,
+          );
         }
 
         const reencrypt = startServer(
@@ -160,7 +173,13 @@ describe("encryption at rest", () => {
           "src/reencrypt.ts",
         );
         expect(await reencrypt.exited).toBe(0);
-        expect(reencrypt.output()).toMatch(/re-encrypted with key [0-9a-f]{8}/);
+        // On PGlite the run above did the work already.
+        const done = mode === "postgres" ? 1 : 0;
+        expect(reencrypt.output()).toMatch(
+          new RegExp(
+            `${done} of 1 endpoints and ${done} of 1 mails waiting to be sent re-encrypted with key [0-9a-f]{8}`,
+          ),
+        );
 
         // The old key is gone: only the new one is configured (PGlite: its key file removed too).
         if (where.config.kind === "pglite") rmSync(path.join(where.config.dataDir, KEY_FILE));
@@ -172,6 +191,12 @@ describe("encryption at rest", () => {
         expect(row?.secret.startsWith(`enc:v1:${check.keys.currentKeyId}:`)).toBe(true);
         expect(check.keys.currentKeyId).not.toBe(oldKeyId);
         expect(String(row?.custom_headers)).toContain(`enc:v1:${check.keys.currentKeyId}:`);
+        const [mail] = await check.sql.query<{ message: string }>(
+          "SELECT message FROM mail_outbox WHERE id = $1::uuid",
+          [mailId],
+        );
+        expect(mail?.message.startsWith(`enc:v1:${check.keys.currentKeyId}:`)).toBe(true);
+        expect(openSealed(mail?.message ?? "", mailId)).toContain("token=rotated");
         await check.close();
 
         const server = startServer({ ...env, GENIE_ENCRYPTION_KEY: newKey });

@@ -73,19 +73,9 @@ export async function resealEndpoints(
   ring: KeyRing,
   { everything = false }: { everything?: boolean } = {},
 ): Promise<ResealReport> {
-  const known = new Set(ring.keyIds);
-  const needsWork = (value: string | null) => {
-    if (value === null) return false;
-    if (!isSealed(value)) return true;
-    const keyId = sealedKeyId(value) ?? "";
-    if (!known.has(keyId)) {
-      throw new Error(
-        `endpoint secrets are encrypted with key ${keyId}, which is neither GENIE_ENCRYPTION_KEY nor in ` +
-          "GENIE_ENCRYPTION_KEYS_OLD: add the key used before to GENIE_ENCRYPTION_KEYS_OLD",
-      );
-    }
-    return everything && keyId !== ring.currentKeyId;
-  };
+  // Every sealed value's key is checked, `everything` or not: a start with a key missing refuses.
+  const needsWork = (value: string | null) =>
+    value !== null && (!isSealed(value) || (sealedByOldKey(ring, value, "endpoint secrets") && everything));
   const report: ResealReport = { checked: 0, resealed: 0 };
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     let changedMeanwhile = 0;
@@ -135,6 +125,50 @@ export async function resealEndpoints(
     if (changedMeanwhile === 0) return report;
   }
   throw new Error("endpoints kept changing while being encrypted; run it again");
+}
+
+/**
+ * Whether a sealed value's key is an old one of the ring (not the current one). A key the ring does
+ * not have stops the caller with an error naming it, before that value is changed.
+ */
+function sealedByOldKey(ring: KeyRing, value: string, what: string): boolean {
+  const keyId = sealedKeyId(value) ?? "";
+  if (!ring.keyIds.includes(keyId)) {
+    throw new Error(
+      `${what} are encrypted with key ${keyId}, which is neither GENIE_ENCRYPTION_KEY nor in ` +
+        "GENIE_ENCRYPTION_KEYS_OLD: add the key used before to GENIE_ENCRYPTION_KEYS_OLD",
+    );
+  }
+  return keyId !== ring.currentKeyId;
+}
+
+/**
+ * Re-seals under the current key the mail waiting in the outbox with a token (a reset or
+ * verification link; mail/outbox.ts), so that dropping the old keys after `reencrypt` leaves no mail
+ * that no key opens (the mailer would give it up). Compare-and-set like the endpoints: a mail sent
+ * meanwhile (its row deleted) is simply not rewritten. Mail given up on has no body left.
+ */
+export async function resealOutbox(sql: SqlRunner, ring: KeyRing): Promise<ResealReport> {
+  const report: ResealReport = { checked: 0, resealed: 0 };
+  let after = "00000000-0000-0000-0000-000000000000";
+  for (;;) {
+    const rows = await sql.query<{ id: string; message: string }>(
+      `SELECT id::text, message FROM mail_outbox
+       WHERE id > $1::uuid AND failed_at IS NULL AND message LIKE 'enc:%' ORDER BY id LIMIT ${PAGE}`,
+      [after],
+    );
+    if (rows.length === 0) return report;
+    after = rows[rows.length - 1]?.id ?? after;
+    for (const row of rows) {
+      report.checked++;
+      if (!sealedByOldKey(ring, row.message, "mails waiting to be sent")) continue;
+      const updated = await sql.query(
+        "UPDATE mail_outbox SET message = $2 WHERE id = $1::uuid AND message = $3 RETURNING id",
+        [row.id, ring.seal(openSealed(row.message, row.id), row.id), row.message],
+      );
+      report.resealed += updated.length;
+    }
+  }
 }
 
 /** node-postgres parses jsonb; PGlite may hand it over as text. */
