@@ -3,6 +3,7 @@ import { contactDeletedWebhookSchema, flatContactDeletedWebhookSchema } from "@g
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../src/db";
 import { runRetention } from "../src/jobs/retention";
+import { IDEMPOTENCY_KEY_TTL_MS } from "../src/services/idempotency";
 import { type ApiCaller, createApiHarness, createOwner } from "./support/api";
 import { DATABASE_MODES, isModeAvailable } from "./support/databases";
 import { type Pipeline, startPipeline } from "./support/pipeline";
@@ -114,7 +115,7 @@ for (const mode of DATABASE_MODES) {
 
       // The clock is given, not waited for; the window is 30 days.
       const removed = await runRetention(db.sql, { retentionDays: 30, now: new Date(now), batchSize: 1 });
-      expect(removed).toEqual({ logs: 2, bodies: 2 });
+      expect(removed).toMatchObject({ logs: 2, bodies: 2 });
 
       const bodies = await db.prisma.webhookDelivery.findMany({
         where: { id: { in: [oldDone.id, oldFailed.id, recentDone.id, oldPending.id] } },
@@ -143,10 +144,33 @@ for (const mode of DATABASE_MODES) {
         message: expect.stringContaining("retention period"),
       });
       // A second pass finds nothing more.
-      expect(await runRetention(db.sql, { retentionDays: 30, now: new Date(now) })).toEqual({
+      expect(await runRetention(db.sql, { retentionDays: 30, now: new Date(now) })).toMatchObject({
         logs: 0,
         bodies: 0,
       });
+    });
+
+    test("retention removes Idempotency-Keys past their day; one still within it replays", async () => {
+      const owner = await createOwner(db.prisma, "Keys");
+      const withKey = (key: string) =>
+        harness.as(owner, { idempotencyKey: key }).endpoints.create({ url: "https://crm.example.com/k" });
+      const kept = await withKey("deploy-kept");
+      await withKey("deploy-expired");
+      const now = Date.now();
+      await db.prisma.idempotencyKey.updateMany({
+        where: { userId: owner, key: "deploy-expired" },
+        data: { createdAt: new Date(now - IDEMPOTENCY_KEY_TTL_MS - 1) },
+      });
+
+      const removed = await runRetention(db.sql, { retentionDays: 30, now: new Date(now), batchSize: 1 });
+      expect(removed.idempotencyKeys).toBeGreaterThanOrEqual(1);
+      const left = await db.prisma.idempotencyKey.findMany({
+        where: { userId: owner },
+        select: { key: true },
+      });
+      expect(left.map((k) => k.key)).toEqual(["deploy-kept"]);
+      // The kept key still answers with the endpoint its first call made.
+      expect((await withKey("deploy-kept")).endpoint.id).toBe(kept.endpoint.id);
     });
 
     test("erasing a contact leaves its email and name nowhere, cancels what is pending and tells subscribed CRMs", async () => {

@@ -1,4 +1,5 @@
 import type { SqlRunner } from "../db";
+import { IDEMPOTENCY_KEY_TTL_MS } from "../services/idempotency";
 
 const DAY_MS = 86_400_000;
 
@@ -14,7 +15,9 @@ export type RetentionOptions = {
 };
 
 /**
- * One retention pass: deletes attempt logs older than the window, and removes the bodies finished
+ * One retention pass: deletes attempt logs older than the window, Idempotency-Keys past their
+ * IDEMPOTENCY_KEY_TTL_MS (a call that reuses one deletes it too; these are the ones never reused),
+ * and removes the bodies finished
  * deliveries completed before it still hold, in small batches: a delivery drops its body when its
  * outcome is recorded or it is cancelled (it is rebuilt from the contact), so these are those
  * finished before bodies were rebuilt. Pending
@@ -23,10 +26,12 @@ export type RetentionOptions = {
  * redelivery can say why it is not possible. The same plain statements on PostgreSQL and PGlite.
  */
 export async function runRetention(sql: SqlRunner, options: RetentionOptions) {
-  const cutoff = new Date((options.now ?? new Date()).getTime() - options.retentionDays * DAY_MS);
+  const now = (options.now ?? new Date()).getTime();
+  const cutoff = new Date(now - options.retentionDays * DAY_MS);
+  const keysCutoff = new Date(now - IDEMPOTENCY_KEY_TTL_MS);
   const batchSize = options.batchSize ?? 1000;
   const maxBatches = options.maxBatches ?? 1000;
-  const removed = { logs: 0, bodies: 0 };
+  const removed = { logs: 0, bodies: 0, idempotencyKeys: 0 };
   for (let batch = 0; batch < maxBatches; batch++) {
     const logs = await sql.query(
       `DELETE FROM webhook_logs WHERE id IN (
@@ -42,9 +47,18 @@ export async function runRetention(sql: SqlRunner, options: RetentionOptions) {
        RETURNING 1`,
       [cutoff.toISOString(), batchSize],
     );
+    // No index on created_at: the table holds a day of API create calls, read whole once an hour.
+    const keys = await sql.query(
+      `DELETE FROM idempotency_keys WHERE (user_id, procedure, key) IN (
+         SELECT user_id, procedure, key FROM idempotency_keys WHERE created_at < $1::timestamptz
+         LIMIT $2::int)
+       RETURNING 1`,
+      [keysCutoff.toISOString(), batchSize],
+    );
     removed.logs += logs.length;
     removed.bodies += bodies.length;
-    if (logs.length < batchSize && bodies.length < batchSize) break;
+    removed.idempotencyKeys += keys.length;
+    if (Math.max(logs.length, bodies.length, keys.length) < batchSize) break;
   }
   return removed;
 }

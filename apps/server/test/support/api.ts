@@ -28,8 +28,8 @@ export function createApiHarness(db: Database, options: { timeoutMs?: number } =
   return {
     /** The deliveries each redelivery handed to the (stand-in) worker. */
     notified,
-    as: (userId: string | null) =>
-      createCaller(createContextInner({ db, session: userId ? { userId } : null, ...extra })),
+    as: (userId: string | null, request: { idempotencyKey?: string } = {}) =>
+      createCaller(createContextInner({ db, session: userId ? { userId } : null, ...extra, ...request })),
     /** Calls procedures with an API key, as the HTTP adapter would after reading Authorization. */
     withKey: async (key: string) =>
       createCaller(createContextInner({ db, session: null, apiKey: await verifyApiKey(db, key), ...extra })),
