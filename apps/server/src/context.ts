@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
 import type { Auth, Session } from "./auth";
-import { type ApiKeyCredential, verifyApiKey } from "./auth/api-key";
+import { type ApiKeyCredential, bearerOf, verifyApiKey } from "./auth/api-key";
 import type { Database } from "./db";
 import type { DeliveryWaker } from "./delivery/contract";
 import { type AccountLimits, NO_ACCOUNT_LIMITS } from "./limits";
@@ -96,7 +96,7 @@ export function createContextFactory(
     };
     const { authorization } = req.headers;
     if (authorization !== undefined) {
-      const bearer = /^Bearer +(\S+)$/.exec(authorization)?.[1];
+      const bearer = bearerOf(authorization);
       const apiKey = bearer ? await verifyApiKey(db, bearer) : null;
       return createContextInner({
         ...common,

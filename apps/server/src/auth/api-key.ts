@@ -14,6 +14,11 @@ const KEY_PATTERN = /^gk_([0-9a-f]{24})_([A-Za-z0-9_-]{43})$/;
 /** A key's last use is written at most this often, so using a key costs no write per request. */
 export const LAST_USED_PRECISION_MS = 60_000;
 
+/** The key an `Authorization: Bearer <key>` header presents; undefined for any other header. */
+export function bearerOf(authorization: string): string | undefined {
+  return /^Bearer +(\S+)$/.exec(authorization)?.[1];
+}
+
 /** The account and rights of a request made with a valid key. */
 export type ApiKeyCredential = { keyId: string; userId: string; scope: ApiKeyScope };
 

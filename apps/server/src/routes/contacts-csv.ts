@@ -2,24 +2,34 @@ import { Readable } from "node:stream";
 import { contactFilterSchema, fieldErrorsOf } from "@genie/schemas";
 import type { FastifyInstance } from "fastify";
 import type { Auth } from "../auth";
+import { bearerOf, verifyApiKey } from "../auth/api-key";
 import type { Database } from "../db";
-import { AppError } from "../errors";
+import { AppError, UNAUTHORIZED_MESSAGE } from "../errors";
 import type { AccountLimits } from "../limits";
 import { contactsCsv } from "../services/contacts";
 
 /**
- * `GET /api/contacts.csv?search=…&projectId=…`: the signed-in account's contacts as a CSV download.
- * A plain GET (not tRPC) so a link can download it; the session cookie is SameSite=Lax and the
- * export changes nothing, so a cross-site link gains an attacker nothing it can read.
+ * `GET /api/contacts.csv?search=…&projectId=…`: the account's contacts as a CSV download, for the
+ * signed-in owner or an API key (read scope is enough; as in tRPC, a request with an Authorization
+ * header is judged by its key alone, within the key's request limits). A plain GET (not tRPC) so a
+ * link can download it; the session cookie is SameSite=Lax and the export changes nothing, so a
+ * cross-site link gains an attacker nothing it can read.
  */
 export async function contactsCsvRoute(
   app: FastifyInstance,
   options: { db: Database; auth: Auth; limits: AccountLimits },
 ) {
   app.get("/api/contacts.csv", async (request, reply) => {
-    const session = await options.auth.sessionOf(request.headers);
-    if (!session)
-      throw new AppError("UNAUTHORIZED", { reason: "unauthorized", userMessage: "Sign in first." });
+    const { authorization } = request.headers;
+    const bearer = authorization === undefined ? undefined : bearerOf(authorization);
+    const apiKey = bearer ? await verifyApiKey(options.db, bearer) : null;
+    const session = authorization === undefined ? await options.auth.sessionOf(request.headers) : apiKey;
+    if (!session) {
+      throw new AppError("UNAUTHORIZED", {
+        reason: "unauthorized",
+        userMessage: authorization === undefined ? "Sign in first." : UNAUTHORIZED_MESSAGE,
+      });
+    }
     const parsed = contactFilterSchema.safeParse(request.query);
     if (!parsed.success) {
       throw new AppError("BAD_REQUEST", {
@@ -29,8 +39,15 @@ export async function contactsCsvRoute(
       });
     }
     // The export runs until the last row is written, so it counts as running until the reply ends.
-    const release = await options.limits.acquire("contactsExport", session.userId);
-    reply.raw.once("close", release);
+    const releaseKey = apiKey && (await options.limits.acquire("apiKeyRequests", apiKey.keyId));
+    const release = await options.limits.acquire("contactsExport", session.userId).catch(async (error) => {
+      await releaseKey?.();
+      throw error;
+    });
+    reply.raw.once("close", () => {
+      void release();
+      void releaseKey?.();
+    });
     const day = new Date().toISOString().slice(0, 10);
     return reply
       .type("text/csv; charset=utf-8")

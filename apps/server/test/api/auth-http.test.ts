@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Database } from "../../src/db";
+import { UNAUTHORIZED_MESSAGE } from "../../src/errors";
 import { buildServer } from "../../src/server";
+import { createApiKey } from "../../src/services/api-keys";
 import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "../support/databases";
 
 const PASSWORD = "correct horse battery";
@@ -141,6 +143,22 @@ for (const mode of DATABASE_MODES) {
       const other = await fetch(`${url}/api/contacts.csv`, { headers: { cookie: bobCookie } });
       expect((await other.text()).trim().split("\r\n")).toHaveLength(1);
       expect((await fetch(`${url}/api/contacts.csv`)).status).toBe(401);
+
+      // An API key (read scope is enough) exports its account's contacts, as a script would.
+      const { key } = await createApiKey(db, alice.id, { name: "Nightly export", scope: "read" });
+      const withKey = await fetch(`${url}/api/contacts.csv`, { headers: { authorization: `Bearer ${key}` } });
+      expect(withKey.status).toBe(200);
+      expect((await withKey.text()).trim().split("\r\n")).toEqual(lines);
+      // A request with an Authorization header is judged by its key alone: a bad key with a good
+      // cookie is refused.
+      const badKey = await fetch(`${url}/api/contacts.csv`, {
+        headers: {
+          authorization: `Bearer ${key.slice(0, -1)}${key.endsWith("A") ? "B" : "A"}`,
+          cookie: aliceCookie,
+        },
+      });
+      expect(badKey.status).toBe(401);
+      expect(((await badKey.json()) as { message: string }).message).toBe(UNAUTHORIZED_MESSAGE);
     });
 
     test("login attempts are rate-limited per client address, and forged forwarding headers do not reset it", async () => {
