@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
-import { type FormEvent, useState } from "react";
+import { FilterSelect, SearchBox } from "../../components/filters";
 import { Button, EmptyState, LoadError, Loading, PageHeader } from "../../components/ui";
 import { dateTime, plural, timeAgo } from "../../lib/format";
 import { errorMessage, trpc } from "../../lib/trpc";
@@ -18,14 +18,11 @@ export function ContactsPage() {
     ...(search.q && { search: search.q }),
     ...(search.project && { projectId: search.project }),
   });
-  const [text, setText] = useState(search.q ?? "");
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
   const projectName = new Map(projects.data?.map((p) => [p.id, p.name]));
   const csv = `/api/contacts.csv?${new URLSearchParams({ ...(search.q && { search: search.q }), ...(search.project && { projectId: search.project }) })}`;
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void navigate({ search: (s) => ({ ...s, q: text.trim() || undefined }), replace: true });
-  };
+  const filter = (patch: { q?: string | undefined; project?: string | undefined }) =>
+    void navigate({ search: (s) => ({ ...s, ...patch }), replace: true });
   return (
     <>
       <PageHeader
@@ -40,42 +37,25 @@ export function ContactsPage() {
         }
       />
       <div className="card mb-4 flex flex-col gap-2 p-4 sm:flex-row sm:items-end">
-        <form aria-label="Search" onSubmit={submit} className="flex flex-1 gap-2">
-          <label htmlFor="contact-search" className="sr-only">
-            Search by email or name
-          </label>
-          <input
-            id="contact-search"
-            className="input"
-            type="search"
-            placeholder="Email or name"
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-          />
-          <Button type="submit" variant="secondary">
-            Search
-          </Button>
-        </form>
-        <label className="text-xs font-medium text-zinc-600 dark:text-zinc-400">
-          <span className="block">Funnel</span>
-          <select
-            className="input mt-1 py-1.5"
-            value={search.project ?? ""}
-            onChange={(e) =>
-              void navigate({
-                search: (s) => ({ ...s, project: e.target.value || undefined }),
-                replace: true,
-              })
-            }
-          >
-            <option value="">All funnels</option>
-            {projects.data?.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SearchBox
+          id="contact-search"
+          label="Search by email or name"
+          placeholder="Email or name"
+          initial={search.q}
+          onSearch={(q) => filter({ q })}
+        />
+        <FilterSelect
+          label="Funnel"
+          value={search.project}
+          onChange={(project) => filter({ project })}
+          anyLabel="All funnels"
+        >
+          {projects.data?.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
+          ))}
+        </FilterSelect>
       </div>
       {list.isPending ? (
         <Loading label="Loading contacts…" />

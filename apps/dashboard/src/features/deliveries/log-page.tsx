@@ -1,7 +1,8 @@
 import { DELIVERY_STATES, STATUS_CLASSES, SUBSCRIBABLE_EVENTS } from "@genie/schemas";
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
-import { type FormEvent, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
+import { FilterSelect, SearchBox } from "../../components/filters";
 import { Badge, Button, Callout, EmptyState, LoadError, Loading, PageHeader } from "../../components/ui";
 import { countdown, dateTime, elapsed, plural, timeAgo } from "../../lib/format";
 import { useNow } from "../../lib/now";
@@ -215,36 +216,20 @@ function Filters({
   setSearch: (patch: Partial<LogSearch>) => void;
 }) {
   const endpoints = useQuery(trpc.endpoints.list.queryOptions());
-  const [text, setText] = useState(search.q ?? "");
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    setSearch({ q: text.trim() || undefined });
-  };
-  const select = "input py-1.5";
   return (
     <div className="card space-y-3 p-4">
-      <form aria-label="Search" onSubmit={submit} className="flex flex-col gap-2 sm:flex-row">
-        <label htmlFor="log-search" className="sr-only">
-          Contact email or event id
-        </label>
-        <input
-          id="log-search"
-          className="input"
-          type="search"
-          placeholder="Contact email or event id (webhook-id)"
-          value={text}
-          onChange={(event) => setText(event.target.value)}
-        />
-        <Button type="submit" variant="secondary">
-          Search
-        </Button>
-      </form>
+      <SearchBox
+        id="log-search"
+        label="Contact email or event id"
+        placeholder="Contact email or event id"
+        initial={search.q}
+        onSearch={(q) => setSearch({ q })}
+      />
       <div className="grid grid-cols-2 gap-2 lg:grid-cols-5">
         <FilterSelect
           label="Status"
           value={search.state}
           onChange={(state) => setSearch({ state: state as LogSearch["state"] })}
-          className={select}
         >
           {DELIVERY_STATES.map((state) => (
             <option key={state} value={state}>
@@ -256,7 +241,6 @@ function Filters({
           label="Last answer"
           value={search.status}
           onChange={(status) => setSearch({ status: status as LogSearch["status"] })}
-          className={select}
         >
           {STATUS_CLASSES.map((status) => (
             <option key={status} value={status}>
@@ -268,7 +252,6 @@ function Filters({
           label="Endpoint"
           value={search.endpoint}
           onChange={(endpoint) => setSearch({ endpoint })}
-          className={select}
         >
           {endpoints.data?.map((endpoint) => (
             <option key={endpoint.id} value={endpoint.id}>
@@ -276,12 +259,7 @@ function Filters({
             </option>
           ))}
         </FilterSelect>
-        <FilterSelect
-          label="Event"
-          value={search.event}
-          onChange={(event) => setSearch({ event })}
-          className={select}
-        >
+        <FilterSelect label="Event" value={search.event} onChange={(event) => setSearch({ event })}>
           {SUBSCRIBABLE_EVENTS.map((event) => (
             <option key={event} value={event}>
               {event}
@@ -292,7 +270,6 @@ function Filters({
           label="When"
           value={search.range}
           onChange={(range) => setSearch({ range: range as Range })}
-          className={select}
           anyLabel="Any time"
         >
           {(Object.keys(RANGES) as Range[]).map((range) => (
@@ -303,36 +280,6 @@ function Filters({
         </FilterSelect>
       </div>
     </div>
-  );
-}
-
-function FilterSelect({
-  label,
-  value,
-  onChange,
-  children,
-  className,
-  anyLabel = "All",
-}: {
-  label: string;
-  value: string | undefined;
-  onChange: (value: string | undefined) => void;
-  children: React.ReactNode;
-  className: string;
-  anyLabel?: string;
-}) {
-  return (
-    <label className="space-y-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">
-      <span className="block">{label}</span>
-      <select
-        className={className}
-        value={value ?? ""}
-        onChange={(event) => onChange(event.target.value || undefined)}
-      >
-        <option value="">{anyLabel}</option>
-        {children}
-      </select>
-    </label>
   );
 }
 
@@ -394,6 +341,20 @@ function RedeliverFailed({ search, from }: { search: LogSearch; from: string | u
   );
 }
 
+/** A delivery's state, and when a waiting one is tried next. */
+function RowState({ row, now }: { row: DeliverySummary; now: number }) {
+  return (
+    <>
+      <DeliveryStateBadge state={row.state} />
+      {row.nextAttemptAt && (
+        <div className="hint mt-1 text-xs" title={dateTime(row.nextAttemptAt)}>
+          next {countdown(row.nextAttemptAt, now)}
+        </div>
+      )}
+    </>
+  );
+}
+
 function DeliveryTable({ rows }: { rows: DeliverySummary[] }) {
   const now = useNow(1000);
   return (
@@ -406,12 +367,12 @@ function DeliveryTable({ rows }: { rows: DeliverySummary[] }) {
               Time
             </th>
             <th scope="col" className="px-4 py-2 font-medium">
-              Contact
+              Contact<span className="sm:hidden"> and status</span>
             </th>
             <th scope="col" className="hidden px-4 py-2 font-medium md:table-cell">
               Endpoint
             </th>
-            <th scope="col" className="px-4 py-2 font-medium">
+            <th scope="col" className="hidden px-4 py-2 font-medium sm:table-cell">
               Status
             </th>
             <th scope="col" className="hidden px-4 py-2 font-medium sm:table-cell">
@@ -446,17 +407,16 @@ function DeliveryTable({ rows }: { rows: DeliverySummary[] }) {
                 ) : (
                   <span className="hint">erased or none</span>
                 )}
+                {/* On a phone the status sits under the contact: three columns do not fit. */}
+                <div className="mt-1 sm:hidden">
+                  <RowState row={row} now={now} />
+                </div>
               </td>
               <td className="hidden max-w-[14rem] px-4 py-3 align-top break-words md:table-cell">
                 <VisibleText text={row.endpointName || row.endpointUrl} />
               </td>
-              <td className="px-4 py-3 align-top">
-                <DeliveryStateBadge state={row.state} />
-                {row.nextAttemptAt && (
-                  <div className="hint mt-1 text-xs" title={dateTime(row.nextAttemptAt)}>
-                    next {countdown(row.nextAttemptAt, now)}
-                  </div>
-                )}
+              <td className="hidden px-4 py-3 align-top sm:table-cell">
+                <RowState row={row} now={now} />
               </td>
               <td className="hidden px-4 py-3 align-top whitespace-nowrap sm:table-cell">
                 {row.attemptCount} of {row.maxAttempts}

@@ -394,7 +394,7 @@ function Pacing({
         pace.
       </p>
       <div className="grid grid-cols-1 gap-5 sm:grid-cols-2">
-        <Field
+        <LimitField
           label="Requests per second"
           error={errors.rateLimitPerSecond}
           hint={
@@ -402,38 +402,49 @@ function Pacing({
               ? "Zapier refuses more than about 33 per second: 30 stays under it. Empty: no limit."
               : "Attempts started per second. Empty: no limit."
           }
-        >
-          {(props) => (
-            <input
-              {...props}
-              className="input"
-              inputMode="numeric"
-              placeholder="No limit"
-              value={values.rateLimitPerSecond}
-              onChange={(e) => onChange({ ...values, rateLimitPerSecond: e.target.value })}
-              autoComplete="off"
-            />
-          )}
-        </Field>
-        <Field
+          value={values.rateLimitPerSecond}
+          onChange={(rateLimitPerSecond) => onChange({ ...values, rateLimitPerSecond })}
+        />
+        <LimitField
           label="Requests at once"
           error={errors.maxConcurrency}
           hint="At most this many waiting for an answer at the same time. Empty: no limit."
-        >
-          {(props) => (
-            <input
-              {...props}
-              className="input"
-              inputMode="numeric"
-              placeholder="No limit"
-              value={values.maxConcurrency}
-              onChange={(e) => onChange({ ...values, maxConcurrency: e.target.value })}
-              autoComplete="off"
-            />
-          )}
-        </Field>
+          value={values.maxConcurrency}
+          onChange={(maxConcurrency) => onChange({ ...values, maxConcurrency })}
+        />
       </div>
     </fieldset>
+  );
+}
+
+/** A whole-number limit of the endpoint's, typed as text so that empty can mean "no limit". */
+function LimitField({
+  label,
+  error,
+  hint,
+  value,
+  onChange,
+}: {
+  label: string;
+  error: string | undefined;
+  hint: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field label={label} error={error} hint={hint}>
+      {(props) => (
+        <input
+          {...props}
+          className="input"
+          inputMode="numeric"
+          placeholder="No limit"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          autoComplete="off"
+        />
+      )}
+    </Field>
   );
 }
 
