@@ -149,6 +149,16 @@ export async function runAlerts(sql: SqlRunner, keys: KeyRing, options: AlertsOp
     const lastError =
       endpoint.last_error ??
       (endpoint.last_status ? `the receiver answered ${endpoint.last_status}` : "unknown");
+    const failingMail = (count: number, since: string) =>
+      mailFor(
+        endpoint,
+        "failing",
+        endpointFailingMail(
+          { label: labelOf(endpoint) },
+          { count, since: readable(since), lastError },
+          alertLinks(endpoint, "failing"),
+        ),
+      );
     let mail: ReturnType<typeof mailFor> | null = null;
     let wants = false;
     let failingSince = endpoint.failing_since;
@@ -163,15 +173,7 @@ export async function runAlerts(sql: SqlRunner, keys: KeyRing, options: AlertsOp
       failingSince = endpoint.first_failure_at;
       lastMailAt = at;
       wants = endpoint.wants;
-      mail = mailFor(
-        endpoint,
-        "failing",
-        endpointFailingMail(
-          { label: labelOf(endpoint) },
-          { count, since: readable(failingSince), lastError },
-          alertLinks(endpoint, "failing"),
-        ),
-      );
+      mail = failingMail(count, failingSince);
     } else if (latestNew === true) {
       failingSince = null;
       lastMailAt = null;
@@ -191,15 +193,7 @@ export async function runAlerts(sql: SqlRunner, keys: KeyRing, options: AlertsOp
       }
       lastMailAt = at;
       wants = endpoint.wants;
-      mail = mailFor(
-        endpoint,
-        "failing",
-        endpointFailingMail(
-          { label: labelOf(endpoint) },
-          { count, since: readable(since), lastError },
-          alertLinks(endpoint, "failing"),
-        ),
-      );
+      mail = failingMail(count, since);
     }
     const written = await sql.query<{ kind: string }>(
       `WITH moved AS (
