@@ -4,9 +4,8 @@ import type { Database } from "../src/db";
 import { openSealed } from "../src/db/encryption";
 import { FAILING_MAIL_EVERY_MS, runAlerts } from "../src/jobs/alerts";
 import type { MailMessage } from "../src/mail/transport";
-import { buildServer } from "../src/server";
 import { DATABASE_MODES, isModeAvailable, openTestDatabase } from "./support/databases";
-import { TEST_AUTH_SECRET } from "./support/http";
+import { openTestServers, TEST_AUTH_SECRET } from "./support/http";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -213,18 +212,17 @@ for (const mode of DATABASE_MODES) {
 }
 
 describe.skipIf(!isModeAvailable("pglite"))("one-click unsubscribe", () => {
+  let servers: Awaited<ReturnType<typeof openTestServers>>;
   let db: Database;
-  let app: Awaited<ReturnType<typeof buildServer>>;
   let url: string;
 
   beforeAll(async () => {
-    db = await openTestDatabase("pglite");
-    app = await buildServer({ db, api: { auth: { secret: TEST_AUTH_SECRET } } });
-    url = await app.listen({ port: 0, host: "127.0.0.1" });
+    servers = await openTestServers("pglite");
+    db = servers.db;
+    url = await servers.start({ api: { auth: { secret: TEST_AUTH_SECRET } } });
   });
   afterAll(async () => {
-    await app?.close();
-    await db?.close();
+    await servers?.close();
   });
 
   async function alertLink() {

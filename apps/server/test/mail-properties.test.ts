@@ -5,9 +5,8 @@ import type { Database } from "../src/db";
 import { KeyRing } from "../src/db/encryption";
 import { endpointDisabledMail, endpointFailingMail, escapeHtml } from "../src/mail/messages";
 import { readUnsubscribeToken, unsubscribeToken } from "../src/mail/unsubscribe";
-import { buildServer } from "../src/server";
-import { openTestDatabase, TEST_ENCRYPTION_KEY } from "./support/databases";
-import { TEST_AUTH_SECRET } from "./support/http";
+import { TEST_ENCRYPTION_KEY } from "./support/databases";
+import { openTestServers, TEST_AUTH_SECRET } from "./support/http";
 
 const keys = new KeyRing(TEST_ENCRYPTION_KEY);
 const LINKS = {
@@ -67,18 +66,17 @@ describe("hostile input in account mail", () => {
 });
 
 describe("the unsubscribe route under hostile tokens", () => {
+  let servers: Awaited<ReturnType<typeof openTestServers>>;
   let db: Database;
-  let app: Awaited<ReturnType<typeof buildServer>>;
   let url: string;
 
   beforeAll(async () => {
-    db = await openTestDatabase("pglite");
-    app = await buildServer({ db, api: { auth: { secret: TEST_AUTH_SECRET } } });
-    url = await app.listen({ port: 0, host: "127.0.0.1" });
+    servers = await openTestServers("pglite");
+    db = servers.db;
+    url = await servers.start({ api: { auth: { secret: TEST_AUTH_SECRET } } });
   });
   afterAll(async () => {
-    await app?.close();
-    await db?.close();
+    await servers?.close();
   });
 
   test("answers 400 with a page, never 500, and changes no account", async () => {
