@@ -109,3 +109,20 @@ test("when the server cannot be reached, the page says so and recovers on Try ag
     page.getByRole("alert").filter({ hasText: "Genie's server could not be reached" }),
   ).toHaveCount(0);
 });
+
+test("on a phone the links scroll sideways, and the current page's link is in view", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signUp(page, newAccount());
+  const nav = page.getByRole("navigation", { name: "Main" });
+  // The last link starts off screen: the sidebar of the desktop is a row here.
+  await expect(nav.getByRole("link", { name: "Account" })).not.toBeInViewport();
+  // Reached from the account menu, not by the link (a click would scroll the link into view itself).
+  await page.getByRole("button", { name: /Ada Lovelace/ }).click();
+  await page.getByRole("menuitem", { name: "Account settings" }).click();
+  await expect(page.getByRole("heading", { name: "Account", level: 1 })).toBeVisible();
+  await expect(nav.getByRole("link", { name: "Account" })).toBeInViewport();
+  await expect(nav.getByRole("link", { name: "Overview" })).not.toBeInViewport();
+  // Home by the logo: the first link comes back into view.
+  await page.getByRole("link", { name: "Genie", exact: true }).click();
+  await expect(nav.getByRole("link", { name: "Overview" })).toBeInViewport();
+});

@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { Link, Outlet, useRouteContext } from "@tanstack/react-router";
-import { lazy, Suspense, useState, useSyncExternalStore } from "react";
+import { Link, Outlet, useRouteContext, useRouterState } from "@tanstack/react-router";
+import { lazy, Suspense, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { AccountButton } from "../features/account/account-button";
 import { isUnreachable, UNREACHABLE_MESSAGE } from "../lib/trpc";
 import { Button } from "./ui";
@@ -21,6 +21,14 @@ const NAV_LINK =
 const NAV_ACTIVE = "bg-zinc-100 text-zinc-900 dark:bg-zinc-800 dark:text-white";
 
 export function Shell() {
+  const navRef = useRef<HTMLElement>(null);
+  const pathname = useRouterState({ select: (state) => state.location.pathname });
+  useEffect(() => {
+    // `nearest` moves nothing when the link is already in view (always, on the desktop's sidebar).
+    navRef.current
+      ?.querySelector('[aria-current="page"]')
+      ?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }, [pathname]);
   return (
     <div className="min-h-screen lg:grid lg:grid-cols-[15rem_1fr]">
       <a
@@ -44,8 +52,14 @@ export function Shell() {
             <AccountMenu />
           </div>
         </div>
-        <nav aria-label="Main" className="overflow-x-auto px-2 pb-2 lg:flex-1 lg:px-3">
-          <ul className="flex gap-1 lg:flex-col">
+        {/* On a phone the links scroll sideways: the edge fades to say there are more, and the
+            current page's link is scrolled into view. */}
+        <nav
+          ref={navRef}
+          aria-label="Main"
+          className="overflow-x-auto px-2 pb-2 [mask-image:linear-gradient(to_right,black_calc(100%-2.5rem),transparent)] lg:flex-1 lg:px-3 lg:[mask-image:none]"
+        >
+          <ul className="flex gap-1 pr-8 lg:flex-col lg:pr-0">
             {NAV.map((item) => (
               <li key={item.to}>
                 <Link
