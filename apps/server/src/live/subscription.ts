@@ -26,7 +26,7 @@ function sessionEnded() {
   return new TRPCError({
     code: "UNAUTHORIZED",
     message:
-      "The session or API key this stream was opened with has ended. Sign in again, or use a live key.",
+      "The session or API key this stream was opened with has ended: sign in again, or use a valid key.",
   });
 }
 
