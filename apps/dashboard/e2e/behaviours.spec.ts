@@ -125,4 +125,14 @@ test("on a phone the links scroll sideways, and the current page's link is in vi
   // Home by the logo: the first link comes back into view.
   await page.getByRole("link", { name: "Genie", exact: true }).click();
   await expect(nav.getByRole("link", { name: "Overview" })).toBeInViewport();
+
+  // The row's scrolling leaves the page's alone: back and forth, the account page is where it was left.
+  await page.goBack();
+  await expect(page.getByRole("heading", { name: "Account", level: 1 })).toBeVisible();
+  await page.mouse.wheel(0, 1200);
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(600);
+  await page.goBack();
+  await page.goForward();
+  await expect(page.getByRole("heading", { name: "Account", level: 1 })).toBeAttached();
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(600);
 });

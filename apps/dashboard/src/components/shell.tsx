@@ -16,6 +16,9 @@ const NAV = [
   { to: "/account", label: "Account" },
 ] as const;
 
+/** How wide the faded right edge of the phone's row of links is. */
+const FADE_PX = 40;
+
 const NAV_LINK =
   "rounded-lg px-3 py-2 text-sm font-medium text-zinc-700 hover:bg-zinc-100 hover:text-zinc-900 dark:text-zinc-300 dark:hover:bg-zinc-800 dark:hover:text-white";
 const NAV_ACTIVE = "bg-zinc-100 text-zinc-900 dark:bg-zinc-800 dark:text-white";
@@ -24,10 +27,17 @@ export function Shell() {
   const navRef = useRef<HTMLElement>(null);
   const pathname = useRouterState({ select: (state) => state.location.pathname });
   useEffect(() => {
-    // `nearest` moves nothing when the link is already in view (always, on the desktop's sidebar).
-    navRef.current
-      ?.querySelector('[aria-current="page"]')
-      ?.scrollIntoView({ block: "nearest", inline: "nearest" });
+    const nav = navRef.current;
+    const link = nav?.querySelector('[aria-current="page"]');
+    if (!nav || !link) return;
+    // Only the row moves, sideways: scrollIntoView would scroll the page too, undoing the router's
+    // scroll restoration. A link hidden or under the faded edge is brought to the middle; on the
+    // desktop's sidebar every link is in view, so nothing moves.
+    const row = nav.getBoundingClientRect();
+    const item = link.getBoundingClientRect();
+    if (item.left < row.left || item.right > row.right - FADE_PX) {
+      nav.scrollLeft += item.left - row.left - (row.width - item.width) / 2;
+    }
   }, [pathname]);
   return (
     <div className="min-h-screen lg:grid lg:grid-cols-[15rem_1fr]">
@@ -57,7 +67,7 @@ export function Shell() {
         <nav
           ref={navRef}
           aria-label="Main"
-          className="overflow-x-auto px-2 pb-2 [mask-image:linear-gradient(to_right,black_calc(100%-2.5rem),transparent)] lg:flex-1 lg:px-3 lg:[mask-image:none]"
+          className="overflow-x-auto px-2 pb-2 [mask-image:linear-gradient(to_right,black_calc(100%-40px),transparent)] lg:flex-1 lg:px-3 lg:[mask-image:none]"
         >
           <ul className="flex gap-1 pr-8 lg:flex-col lg:pr-0">
             {NAV.map((item) => (
