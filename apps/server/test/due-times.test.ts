@@ -20,7 +20,7 @@ describe.skipIf(!isModeAvailable("postgres"))("due times on postgres", () => {
           userId: account.userId,
           endpointId: account.endpointIds[0] ?? "",
           eventId: `evt_${randomUUID()}`,
-          eventType: "contact.created",
+          eventType: "registration.submitted",
           body: "{}",
           status: "failed",
         },

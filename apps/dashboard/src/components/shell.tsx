@@ -16,7 +16,7 @@ const NAV = [
   { to: "/account", label: "Account" },
 ] as const;
 
-/** How wide the faded right edge of the phone's row of links is. */
+/** How wide the faded right edge of the phone's row of links is (the nav's mask class says 40px too). */
 const FADE_PX = 40;
 
 const NAV_LINK =

@@ -1,8 +1,8 @@
 export type SseEvent = { event: string; id?: string; data: string };
 
 /**
- * A dashboard tab's (or an API client's) live stream over real HTTP: the events read so far, whether the server ended the
- * stream, and `close()` (the tab goes away).
+ * A dashboard tab's (or an API client's) live stream over real HTTP: the events read so far,
+ * whether the server ended the stream, and `close()` (the tab goes away).
  */
 export function openStream(baseUrl: string, credential: string | { apiKey: string }, input?: unknown) {
   // A string is the session cookie; an API key goes as a bearer token.
